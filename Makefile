@@ -1,0 +1,46 @@
+# DealDesk — `make help` lists the targets.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PORT    ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint bench worker demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	@./scripts/system-deps.sh
+	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) (Python 3.11)"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install everything (system packages too, where apt is there)
+
+run: install ## migrate, load the Chinese demo data, serve on http://127.0.0.1:8000 (SQLite, in-process tasks)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install ## run the whole suite (lint first; integration tests use the local PostgreSQL and Redis)
+	$(MAKE) lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+bench: install ## benchmarks, each printing its figure against its target
+	$(BIN)/python -m bench
+
+worker: install ## a Celery worker on $$REDIS_URL
+	$(BIN)/celery -A config worker -l info --concurrency 2 --max-tasks-per-child 50
+
+clean: ## remove the venv and local databases
+	rm -rf $(VENV) db.sqlite3 media

@@ -1,0 +1,82 @@
+"""Conditions of the deal's transitions. Each is a pure function of the deal that also explains
+itself: `blockers(deal)` lists what is missing in words a broker can act on; the condition holds
+when that list is empty. django-fsm calls the condition object; the API shows the blockers.
+
+Higher apps complete a condition without `deals` importing them: `contracts` registers what the
+agreement stage needs with `register_check("agreement_complete", fn)` in its AppConfig.ready().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from deals.models import Deal
+
+BlockerFn = Callable[["Deal"], list[str]]
+
+_registry: dict[str, list[BlockerFn]] = {}
+
+
+def register_check(name: str, fn: BlockerFn) -> None:
+    """Add a check to the named condition (idempotent: registering the same function twice is a no-op)."""
+    checks = _registry.setdefault(name, [])
+    if fn not in checks:
+        checks.append(fn)
+
+
+class Condition:
+    def __init__(self, name: str, own: BlockerFn | None = None, *, needs_registered: object = ""):
+        self.name = name
+        self.own = own
+        # Said while no app has registered a check for this condition yet.
+        self.needs_registered = needs_registered
+        self.__name__ = name
+
+    def blockers(self, deal: Deal) -> list[str]:
+        found: list[str] = list(self.own(deal)) if self.own else []
+        registered = _registry.get(self.name, [])
+        if self.needs_registered and not registered:
+            found.append(str(self.needs_registered))
+        for check in registered:
+            found.extend(check(deal))
+        return found
+
+    def __call__(self, deal: Deal) -> bool:
+        return not self.blockers(deal)
+
+    def __repr__(self) -> str:
+        return f"<Condition {self.name}>"
+
+
+def _candidates(deal: Deal) -> list[str]:
+    if deal.pk and deal.achievement_links.exists():
+        return []
+    return [_("至少关联一项候选成果（在“成果匹配”中挑选并关联）。")]
+
+
+def _online_talk(deal: Deal) -> list[str]:
+    if deal.pk and deal.activities.filter(kind="online_talk").exists():
+        return []
+    return [_("至少记录一次线上洽谈（时间、参与人员、纪要）。")]
+
+
+def _offline_meeting(deal: Deal) -> list[str]:
+    if deal.pk and deal.activities.filter(kind="offline_meeting").exists():
+        return []
+    return [_("至少记录一次线下对接（时间、地点、参与人员、纪要）。")]
+
+
+has_candidate_achievement = Condition("has_candidate_achievement", _candidates)
+has_online_talk = Condition("has_online_talk", _online_talk)
+has_offline_meeting = Condition("has_offline_meeting", _offline_meeting)
+agreement_complete = Condition(
+    "agreement_complete",
+    needs_registered=gettext_lazy(
+        "合同模块尚未启用：需要已签署的技术合同（技术交易额 > 0）、已生成的合同 PDF 和交易登记记录。"
+    ),
+)

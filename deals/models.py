@@ -1,0 +1,424 @@
+"""Needs, achievements, deals and the deal pipeline (the state machine is declared here)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from brokers.models import Organisation, region_code_validator
+from deals import conditions as cond
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Industry(models.TextChoices):
+    MANUFACTURING = "manufacturing", _("高端装备制造")
+    NEW_MATERIALS = "new_materials", _("新材料")
+    ELECTRONICS = "electronics", _("电子信息")
+    BIOMEDICINE = "biomedicine", _("生物医药")
+    NEW_ENERGY = "new_energy", _("新能源")
+    ENVIRONMENT = "environment", _("节能环保")
+    CHEMICALS = "chemicals", _("化工")
+    AGRICULTURE = "agriculture", _("现代农业")
+    OTHER = "other", _("其他")
+
+
+class Demand(models.Model):
+    """An enterprise's technical need (技术需求)."""
+
+    title = models.CharField(_("需求名称"), max_length=200)
+    description = models.TextField(_("需求描述"), max_length=20000)
+    enterprise = models.CharField(_("需求企业"), max_length=200)
+    industry = models.CharField(_("行业"), max_length=30, choices=Industry.choices, blank=True)
+    region = models.CharField(_("所在地区代码"), max_length=6, validators=[region_code_validator])
+    budget = models.DecimalField(
+        _("预算（元）"), **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    deadline = models.DateField(_("期望解决日期"), null=True, blank=True)
+    contact = models.CharField(_("联系人"), max_length=200, blank=True)
+    external_id = models.CharField(_("外部编号"), max_length=64, null=True, blank=True, unique=True)
+    submitted_publicly = models.BooleanField(_("公开征集提交"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("技术需求")
+        verbose_name_plural = _("技术需求")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gte=0), name="demand_budget_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AchievementKind(models.TextChoices):
+    PATENT = "patent", _("专利")
+    SOFTWARE = "software", _("软件著作权")
+    KNOW_HOW = "know_how", _("技术秘密")
+    OTHER = "other", _("其他")
+
+
+class Achievement(models.Model):
+    """A research result (科技成果) on offer: a patent, software, know-how."""
+
+    title = models.CharField(_("成果名称"), max_length=200)
+    description = models.TextField(_("成果简介"), max_length=20000)
+    owner = models.CharField(_("权利人（单位）"), max_length=200)
+    kind = models.CharField(
+        _("类型"), max_length=20, choices=AchievementKind.choices, default=AchievementKind.PATENT
+    )
+    patent_number = models.CharField(
+        _("专利号"), max_length=40, null=True, blank=True, unique=True
+    )
+    industry = models.CharField(_("行业"), max_length=30, choices=Industry.choices, blank=True)
+    maturity = models.PositiveSmallIntegerField(
+        _("技术成熟度（1–9）"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+    )
+    asking_price = models.DecimalField(
+        _("意向价格（元）"), **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    region = models.CharField(
+        _("所在地区代码"), max_length=6, blank=True, validators=[region_code_validator]
+    )
+    external_id = models.CharField(_("外部编号"), max_length=64, null=True, blank=True, unique=True)
+    submitted_publicly = models.BooleanField(_("公开征集提交"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("科技成果")
+        verbose_name_plural = _("科技成果")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(maturity__isnull=True) | Q(maturity__gte=1, maturity__lte=9),
+                name="achievement_maturity_1_to_9",
+            ),
+            models.CheckConstraint(
+                condition=Q(asking_price__isnull=True) | Q(asking_price__gte=0),
+                name="achievement_price_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DealState(models.TextChoices):
+    INTAKE = "intake", _("需求受理")
+    MATCHED = "matched", _("成果匹配")
+    ONLINE_TALKS = "online_talks", _("线上洽谈")
+    OFFLINE_MEETING = "offline_meeting", _("线下对接")
+    AGREEMENT = "agreement", _("签约")
+    REGISTERED = "registered", _("登记/交易完成")
+    LOST = "lost", _("终止")
+
+
+ACTIVE_STATES = [
+    DealState.INTAKE,
+    DealState.MATCHED,
+    DealState.ONLINE_TALKS,
+    DealState.OFFLINE_MEETING,
+    DealState.AGREEMENT,
+]
+TERMINAL_STATES = [DealState.REGISTERED, DealState.LOST]
+
+
+class Deal(ConcurrentTransitionMixin, models.Model):
+    """One enterprise need being served, from intake to a registered contract.
+
+    The @transition methods below are the single truth of the pipeline. They only change the
+    instance: `deals.services` locks the row, checks who may move it, calls them and saves.
+    """
+
+    title = models.CharField(_("项目名称"), max_length=200)
+    demand = models.ForeignKey(
+        Demand, verbose_name=_("技术需求"), on_delete=models.PROTECT, related_name="deals"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="deals"
+    )
+    state = FSMField(
+        _("阶段"), default=DealState.INTAKE, choices=DealState.choices, protected=True, db_index=True
+    )
+    state_entered_at = models.DateTimeField(_("进入本阶段时间"))
+    due_at = models.DateTimeField(_("本阶段期限"), null=True, blank=True, db_index=True)
+    lead_broker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("主办经纪人"),
+        on_delete=models.PROTECT,
+        related_name="led_deals",
+    )
+    achievements = models.ManyToManyField(
+        Achievement, through="DealAchievement", related_name="deals", blank=True
+    )
+    lost_reason = models.TextField(_("终止原因"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["organisation", "state"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # Forward moves -----------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=DealState.INTAKE,
+        target=DealState.MATCHED,
+        conditions=[cond.has_candidate_achievement],
+        custom={"label": _("确认成果匹配"), "kind": "forward"},
+    )
+    def match(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=DealState.MATCHED,
+        target=DealState.ONLINE_TALKS,
+        custom={"label": _("进入线上洽谈"), "kind": "forward"},
+    )
+    def start_online_talks(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=DealState.ONLINE_TALKS,
+        target=DealState.OFFLINE_MEETING,
+        conditions=[cond.has_online_talk],
+        custom={"label": _("进入线下对接"), "kind": "forward"},
+    )
+    def start_offline_meeting(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=DealState.OFFLINE_MEETING,
+        target=DealState.AGREEMENT,
+        conditions=[cond.has_offline_meeting],
+        custom={"label": _("进入签约"), "kind": "forward"},
+    )
+    def start_agreement(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=DealState.AGREEMENT,
+        target=DealState.REGISTERED,
+        conditions=[cond.agreement_complete],
+        custom={"label": _("登记完成"), "kind": "forward"},
+    )
+    def register(self) -> None:
+        pass
+
+    # Back one stage (with a reason) --------------------------------------------------------------
+    @transition(
+        field=state,
+        source=DealState.MATCHED,
+        target=DealState.INTAKE,
+        custom={"label": _("退回需求受理"), "kind": "back"},
+    )
+    def back_to_intake(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=DealState.ONLINE_TALKS,
+        target=DealState.MATCHED,
+        custom={"label": _("退回成果匹配"), "kind": "back"},
+    )
+    def back_to_matched(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=DealState.OFFLINE_MEETING,
+        target=DealState.ONLINE_TALKS,
+        custom={"label": _("退回线上洽谈"), "kind": "back"},
+    )
+    def back_to_online_talks(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=DealState.AGREEMENT,
+        target=DealState.OFFLINE_MEETING,
+        custom={"label": _("退回线下对接"), "kind": "back"},
+    )
+    def back_to_offline_meeting(self) -> None:
+        pass
+
+    # Close --------------------------------------------------------------------------------------
+    @transition(
+        field=state,
+        source=ACTIVE_STATES,
+        target=DealState.LOST,
+        custom={"label": _("终止项目"), "kind": "lost"},
+    )
+    def lose(self) -> None:
+        pass
+
+
+class DealAchievement(models.Model):
+    """A candidate achievement linked to a deal by a broker (the match stage's work)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="achievement_links")
+    achievement = models.ForeignKey(Achievement, on_delete=models.PROTECT, related_name="+")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("候选成果")
+        verbose_name_plural = _("候选成果")
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "achievement"], name="deal_achievement_once")
+        ]
+
+
+class DealBroker(models.Model):
+    """A broker on a deal with an agreed credit share (all shares of a deal sum to 100)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="broker_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deal_links"
+    )
+    share = models.DecimalField(_("分成比例（%）"), max_digits=5, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("项目经纪人")
+        verbose_name_plural = _("项目经纪人")
+        ordering = ["-share", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "user"], name="deal_broker_once"),
+            models.CheckConstraint(
+                condition=Q(share__gte=0) & Q(share__lte=100), name="deal_broker_share_0_to_100"
+            ),
+        ]
+
+
+class ActivityKind(models.TextChoices):
+    ONLINE_TALK = "online_talk", _("线上洽谈")
+    OFFLINE_MEETING = "offline_meeting", _("线下对接")
+
+
+class Activity(models.Model):
+    """A logged talk or meeting: when, where, who, minutes."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(_("类型"), max_length=20, choices=ActivityKind.choices)
+    occurred_at = models.DateTimeField(_("时间"))
+    location = models.CharField(_("地点/平台"), max_length=300, blank=True)
+    participants = models.TextField(_("参与人员"), max_length=2000)
+    minutes = models.TextField(_("纪要"), max_length=20000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("洽谈/对接记录")
+        verbose_name_plural = _("洽谈/对接记录")
+        ordering = ["occurred_at", "id"]
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class TransitionRequest(models.Model):
+    """A broker's request to move a deal, decided by a supervisor who is not the requester."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="transition_requests")
+    from_state = models.CharField(max_length=20, choices=DealState.choices)
+    target = models.CharField(_("目标阶段"), max_length=20, choices=DealState.choices)
+    comment = models.TextField(_("说明"), max_length=5000, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), max_length=5000, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("阶段变更申请")
+        verbose_name_plural = _("阶段变更申请")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deal"],
+                condition=Q(status="pending"),
+                name="one_pending_request_per_deal",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_by__isnull=False)
+                | Q(status="withdrawn"),
+                name="decided_request_has_decider",
+            ),
+        ]
+
+
+class EscalationKind(models.TextChoices):
+    STAGE_OVERDUE = "stage_overdue", _("阶段超期")
+    REQUEST_UNANSWERED = "request_unanswered", _("申请未处理")
+
+
+class Escalation(models.Model):
+    """A stalled deal or unanswered request brought to the supervisors' attention (once each)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="escalations")
+    kind = models.CharField(max_length=30, choices=EscalationKind.choices)
+    key = models.CharField(max_length=100, help_text="what makes this escalation unique")
+    message = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["deal", "kind", "key"], name="escalation_once")
+        ]

@@ -1,0 +1,463 @@
+"""Writes of the deal pipeline. Each is one action with an acting user and a recorded reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, has_transition_perm
+
+from brokers.models import Role, User
+from common.exceptions import (
+    AlreadyDecided,
+    ConcurrentUpdate,
+    ConditionsUnmet,
+    NotAllowed,
+    RequestPending,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from deals.models import (
+    Achievement,
+    Activity,
+    ActivityKind,
+    Deal,
+    DealAchievement,
+    DealBroker,
+    DealState,
+    Demand,
+    RequestStatus,
+    TransitionRequest,
+)
+from deals.signals import deal_state_changed
+
+HUNDRED = Decimal("100.00")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _stamp(obj: Any, actor: User | None, reason: str) -> None:
+    """Record who and why on the history row the next save() writes (tasks have no middleware)."""
+    obj._history_user = actor
+    obj._change_reason = reason[:100]
+
+
+def stage_due_at(state: str, entered_at: dt.datetime) -> dt.datetime | None:
+    days = settings.STAGE_BUDGET_DAYS.get(state)
+    return entered_at + dt.timedelta(days=days) if days else None
+
+
+def transition_for(deal: Deal, target: str) -> Any | None:
+    """The declared transition from the deal's current state to `target`, or None."""
+    for t in deal.get_all_state_transitions():  # type: ignore[attr-defined]
+        if t.source == deal.state and t.target == target:
+            return t
+    return None
+
+
+def transition_blockers(deal: Deal, transition: Any) -> list[str]:
+    blockers: list[str] = []
+    for condition in transition.conditions:
+        explain: Callable[[Deal], list[str]] | None = getattr(condition, "blockers", None)
+        if explain is not None:
+            blockers.extend(explain(deal))
+        elif not condition(deal):
+            blockers.append(str(getattr(condition, "__name__", condition)))
+    return blockers
+
+
+def transition_options(*, deal: Deal, user: User) -> list[dict[str, Any]]:
+    """Every move declared from the deal's state, with whether this user may request it now and why not."""
+    is_broker = deal_is_on(deal=deal, user=user)
+    pending = deal.transition_requests.filter(status=RequestStatus.PENDING).exists()
+    options = []
+    for t in deal.get_all_state_transitions():  # type: ignore[attr-defined]
+        if t.source != deal.state:
+            continue
+        blockers = transition_blockers(deal, t) if t.custom.get("kind") == "forward" else []
+        if not is_broker:
+            blockers.insert(0, _("只有本项目的经纪人可以申请阶段变更。"))
+        if pending:
+            blockers.insert(0, _("已有一条待审批的申请，请等待主管处理。"))
+        options.append(
+            {
+                "target": t.target,
+                "label": str(t.custom.get("label", t.target)),
+                "kind": t.custom.get("kind", "forward"),
+                "comment_required": t.custom.get("kind") in ("back", "lost"),
+                "allowed": not blockers,
+                "blockers": blockers,
+            }
+        )
+    return options
+
+
+def deal_is_on(*, deal: Deal, user: User) -> bool:
+    return DealBroker.objects.filter(deal=deal, user_id=user.pk).exists()
+
+
+def _lock_deal(deal_id: int) -> Deal:
+    return Deal.objects.select_for_update().get(pk=deal_id)
+
+
+# --- needs and achievements ---------------------------------------------------------------------
+
+
+def demand_create(*, actor: User | None, reason: str = "新建需求", **fields: Any) -> Demand:
+    demand = Demand(created_by=actor if actor and actor.pk else None, **fields)
+    demand.full_clean()
+    _stamp(demand, actor, reason)
+    demand.save()
+    return demand
+
+
+def demand_update(*, demand: Demand, actor: User, reason: str = "修改需求", **fields: Any) -> Demand:
+    changed = {k: v for k, v in fields.items() if getattr(demand, k) != v}
+    if not changed:
+        return demand  # no-op saves would write empty history rows
+    for key, value in changed.items():
+        setattr(demand, key, value)
+    demand.full_clean()
+    _stamp(demand, actor, reason)
+    demand.save()
+    return demand
+
+
+def achievement_create(
+    *, actor: User | None, reason: str = "新建成果", **fields: Any
+) -> Achievement:
+    achievement = Achievement(created_by=actor if actor and actor.pk else None, **fields)
+    achievement.full_clean()
+    _stamp(achievement, actor, reason)
+    achievement.save()
+    return achievement
+
+
+def achievement_update(
+    *, achievement: Achievement, actor: User, reason: str = "修改成果", **fields: Any
+) -> Achievement:
+    changed = {k: v for k, v in fields.items() if getattr(achievement, k) != v}
+    if not changed:
+        return achievement
+    for key, value in changed.items():
+        setattr(achievement, key, value)
+    achievement.full_clean()
+    _stamp(achievement, actor, reason)
+    achievement.save()
+    return achievement
+
+
+# --- deals ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deal_create(
+    *, actor: User, demand: Demand, title: str = "", lead_broker: User | None = None
+) -> Deal:
+    """Open a deal for a need. The creating broker leads with 100%; a supervisor names the lead."""
+    if actor.is_broker:
+        if lead_broker is not None and lead_broker.pk != actor.pk:
+            raise NotAllowed(_("经纪人只能以自己为主办经纪人创建项目；指定他人请由主管操作。"))
+        lead_broker = actor
+    elif actor.is_supervisor or actor.is_admin:
+        if lead_broker is None:
+            raise ValidationFailed(_("请指定主办经纪人（lead_broker）。"), code="lead_broker_required")
+    else:
+        raise NotAllowed(_("只有经纪人、主管或管理员可以创建项目。"))
+    if lead_broker.role != Role.BROKER:
+        raise ValidationFailed(_("主办经纪人必须是经纪人角色的用户。"))
+    if lead_broker.organisation_id is None:
+        raise ValidationFailed(_("主办经纪人尚未归属任何机构，请先由管理员设置。"))
+    if not actor.is_admin and lead_broker.organisation_id != actor.organisation_id:
+        raise ValidationFailed(_("主办经纪人必须是本机构的经纪人。"))
+    now = timezone.now()
+    deal = Deal(
+        title=(title or demand.title)[:200],
+        demand=demand,
+        organisation_id=lead_broker.organisation_id,
+        lead_broker=lead_broker,
+        state_entered_at=now,
+        due_at=stage_due_at(DealState.INTAKE, now),
+    )
+    _stamp(deal, actor, "创建项目")
+    deal.save()
+    link = DealBroker(deal=deal, user=lead_broker, share=HUNDRED)
+    _stamp(link, actor, "主办经纪人")
+    link.save()
+    return deal
+
+
+def _require_broker_on(deal: Deal, user: User, what: str) -> None:
+    if user.is_admin:
+        return
+    if not deal_is_on(deal=deal, user=user):
+        raise NotAllowed(_("只有本项目的经纪人可以%(what)s。") % {"what": what})
+
+
+@transaction.atomic
+def deal_link_achievement(
+    *, deal: Deal, achievement: Achievement, actor: User, note: str = ""
+) -> DealAchievement:
+    _require_broker_on(deal, actor, _("关联候选成果"))
+    if deal.state in (DealState.REGISTERED, DealState.LOST):
+        raise TransitionNotAllowed(_("项目已结束，不能再关联成果。"))
+    if DealAchievement.objects.filter(deal=deal, achievement=achievement).exists():
+        raise ValidationFailed(_("该成果已关联到本项目。"), code="already_linked")
+    link = DealAchievement(deal=deal, achievement=achievement, linked_by=actor, note=note)
+    _stamp(link, actor, "关联候选成果")
+    try:
+        with transaction.atomic():
+            link.save()
+    except IntegrityError as exc:
+        raise ValidationFailed(_("该成果已关联到本项目。"), code="already_linked") from exc
+    return link
+
+
+def _parse_share(raw: Any) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationFailed(_("分成比例应为数字，例如 \"60.00\"。")) from exc
+    if not value.is_finite() or value < 0 or value > 100:
+        raise ValidationFailed(_("每位经纪人的分成比例应在 0 到 100 之间。"))
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationFailed(_("分成比例最多两位小数。"))
+    return value.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def deal_set_brokers(
+    *, deal: Deal, actor: User, shares: Iterable[tuple[User, Any]], reason: str = "调整经纪人分成"
+) -> list[DealBroker]:
+    """Replace the deal's brokers and shares. Shares sum to exactly 100; the lead stays on."""
+    deal = _lock_deal(deal.pk)
+    if not (actor.is_admin or actor.is_supervisor or actor.pk == deal.lead_broker_id):
+        raise NotAllowed(_("只有主办经纪人或主管可以调整经纪人及分成。"))
+    if deal.state in (DealState.REGISTERED, DealState.LOST):
+        raise TransitionNotAllowed(_("项目已结束，分成不能再修改。"))
+    wanted: dict[int, Decimal] = {}
+    for user, raw_share in shares:
+        if user.pk in wanted:
+            raise ValidationFailed(_("同一位经纪人出现了两次。"))
+        if user.role != Role.BROKER:
+            raise ValidationFailed(_("%(name)s 不是经纪人，不能参与分成。") % {"name": user})
+        if user.organisation_id != deal.organisation_id:
+            raise ValidationFailed(_("%(name)s 不属于本项目的机构。") % {"name": user})
+        wanted[user.pk] = _parse_share(raw_share)
+    if not wanted:
+        raise ValidationFailed(_("至少需要一位经纪人。"))
+    total = sum(wanted.values(), Decimal(0))
+    if total != HUNDRED:
+        raise ValidationFailed(
+            _("分成比例合计应为 100，现在是 %(total)s。") % {"total": total}, code="shares_not_100"
+        )
+    if deal.lead_broker_id not in wanted:
+        raise ValidationFailed(_("主办经纪人必须在名单中。"))
+    existing = {link.user_id: link for link in deal.broker_links.all()}
+    for user_id, link in existing.items():
+        if user_id not in wanted:
+            _stamp(link, actor, reason)
+            link.delete()
+    result = []
+    for user_id, share in wanted.items():
+        link = existing.get(user_id) or DealBroker(deal=deal, user_id=user_id)
+        if link.pk is None or link.share != share:
+            link.share = share
+            _stamp(link, actor, reason)
+            link.save()
+        result.append(link)
+    return result
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    deal: Deal,
+    actor: User,
+    kind: str,
+    occurred_at: dt.datetime,
+    participants: str,
+    minutes: str,
+    location: str = "",
+) -> Activity:
+    _require_broker_on(deal, actor, _("记录洽谈和对接"))
+    if kind not in ActivityKind.values:
+        raise ValidationFailed(_("类型应为 online_talk（线上洽谈）或 offline_meeting（线下对接）。"))
+    if kind == ActivityKind.OFFLINE_MEETING and not location.strip():
+        raise ValidationFailed(_("线下对接请填写地点。"), code="location_required")
+    if occurred_at > timezone.now() + dt.timedelta(days=1):
+        raise ValidationFailed(_("洽谈时间不能在将来；请在活动发生后记录。"))
+    activity = Activity(
+        deal=deal,
+        kind=kind,
+        occurred_at=occurred_at,
+        participants=participants,
+        minutes=minutes,
+        location=location,
+        created_by=actor,
+    )
+    _stamp(activity, actor, "记录活动")
+    activity.save()
+    return activity
+
+
+# --- the two-step move ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deal_request_transition(
+    *, deal: Deal, actor: User, target: str, comment: str = ""
+) -> TransitionRequest:
+    """A broker of the deal asks to move it; a supervisor decides (see request_approve)."""
+    deal = _lock_deal(deal.pk)
+    if not deal_is_on(deal=deal, user=actor):
+        raise NotAllowed(_("只有本项目的经纪人可以申请阶段变更。"))
+    if target not in DealState.values:
+        raise ValidationFailed(
+            _("未知的目标阶段“%(target)s”。可选：%(states)s。")
+            % {"target": str(target)[:40], "states": "、".join(DealState.values)},
+            code="unknown_target",
+        )
+    transition = transition_for(deal, target)
+    if transition is None:
+        raise TransitionNotAllowed(
+            _("项目当前处于“%(state)s”，不能直接变更到“%(target)s”。")
+            % {"state": DealState(deal.state).label, "target": DealState(target).label},
+            blockers=[_("可申请的阶段：下一阶段、上一阶段（需说明原因）或终止（需说明原因）。")],
+        )
+    kind = transition.custom.get("kind")
+    comment = (comment or "").strip()
+    if kind in ("back", "lost") and not comment:
+        raise ValidationFailed(
+            _("退回或终止项目必须在 comment 中说明原因。"), code="comment_required"
+        )
+    if deal.transition_requests.filter(status=RequestStatus.PENDING).exists():
+        raise RequestPending(
+            _("本项目已有一条待审批的申请，请等待主管处理或撤回后再申请。"),
+            blockers=[_("已有待审批的申请。")],
+        )
+    if kind == "forward":
+        blockers = transition_blockers(deal, transition)
+        if blockers:
+            raise ConditionsUnmet(_("还不能进入下一阶段，请先完成以下事项。"), blockers=blockers)
+    request = TransitionRequest(
+        deal=deal, from_state=deal.state, target=target, comment=comment, requested_by=actor
+    )
+    _stamp(request, actor, comment or "申请阶段变更")
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError as exc:  # the partial unique index: a parallel request won
+        raise RequestPending(_("本项目已有一条待审批的申请。"), blockers=[]) from exc
+    return request
+
+
+def _can_decide(request: TransitionRequest, user: User) -> None:
+    if not (user.is_admin or (user.is_supervisor and user.organisation_id == request.deal.organisation_id)):
+        raise NotAllowed(_("只有本机构的主管可以审批阶段变更。"))
+    if request.requested_by_id == user.pk:
+        raise NotAllowed(_("申请人不能审批自己的申请（四眼原则），请由另一位主管处理。"))
+
+
+def _lock_pending(request_id: int, actor: User) -> TransitionRequest:
+    # Lock the request first, then its deal: every writer takes them in this order, so two
+    # supervisors deciding at once serialise here and the second sees the first's decision.
+    request = TransitionRequest.objects.select_for_update().select_related("deal").get(pk=request_id)
+    _can_decide(request, actor)
+    if request.status != RequestStatus.PENDING:
+        raise AlreadyDecided(
+            _("该申请已被处理（%(status)s），无需重复审批。")
+            % {"status": RequestStatus(request.status).label},
+            blockers=[],
+        )
+    return request
+
+
+def request_approve(*, request_id: int, actor: User, comment: str = "") -> TransitionRequest:
+    """Approve and move the deal, in one transaction; announce the move after commit."""
+    try:
+        with transaction.atomic():
+            request = _lock_pending(request_id, actor)
+            deal = _lock_deal(request.deal_id)
+            if deal.state != request.from_state:
+                raise TransitionNotAllowed(
+                    _("项目阶段已变化，该申请已失效；请经纪人重新申请。"), blockers=[]
+                )
+            transition = transition_for(deal, request.target)
+            if transition is None:
+                raise TransitionNotAllowed(_("该变更已不被允许。"), blockers=[])
+            if transition.custom.get("kind") == "forward":
+                blockers = transition_blockers(deal, transition)
+                if blockers:
+                    raise ConditionsUnmet(
+                        _("条件已不满足，暂不能批准；请经纪人补齐后重新申请。"), blockers=blockers
+                    )
+            if not has_transition_perm(getattr(deal, transition.name), actor):
+                raise NotAllowed(_("您没有执行该变更的权限。"))
+            from_state = deal.state
+            getattr(deal, transition.name)()
+            now = timezone.now()
+            deal.state_entered_at = now
+            deal.due_at = stage_due_at(deal.state, now)
+            if deal.state == DealState.LOST:
+                deal.lost_reason = request.comment
+            reason = comment or request.comment or str(transition.custom.get("label", ""))
+            _stamp(deal, actor, reason)
+            deal.save()
+            request.status = RequestStatus.APPROVED
+            request.decided_by = actor
+            request.decided_at = now
+            request.decision_comment = comment
+            _stamp(request, actor, comment or "批准")
+            request.save()
+            to_state, deal_id = deal.state, deal.pk
+
+            def announce() -> None:
+                deal_state_changed.send(
+                    sender=Deal,
+                    deal_id=deal_id,
+                    from_state=from_state,
+                    to_state=to_state,
+                    actor_id=actor.pk,
+                    reason=reason,
+                )
+
+            transaction.on_commit(announce)
+    except ConcurrentTransition as exc:
+        raise ConcurrentUpdate(_("项目刚被别人修改过，请刷新后重试。")) from exc
+    return request
+
+
+@transaction.atomic
+def request_reject(*, request_id: int, actor: User, reason: str) -> TransitionRequest:
+    if not (reason or "").strip():
+        raise ValidationFailed(_("驳回必须说明理由，方便经纪人改进。"), code="reason_required")
+    request = _lock_pending(request_id, actor)
+    request.status = RequestStatus.REJECTED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_comment = reason.strip()
+    _stamp(request, actor, reason)
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_withdraw(*, request_id: int, actor: User) -> TransitionRequest:
+    request = TransitionRequest.objects.select_for_update().get(pk=request_id)
+    if request.requested_by_id != actor.pk:
+        raise NotAllowed(_("只有申请人可以撤回申请。"))
+    if request.status != RequestStatus.PENDING:
+        raise AlreadyDecided(_("该申请已被处理，不能撤回。"), blockers=[])
+    request.status = RequestStatus.WITHDRAWN
+    request.decided_at = timezone.now()
+    _stamp(request, actor, "撤回申请")
+    request.save()
+    return request

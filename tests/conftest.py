@@ -1,0 +1,82 @@
+"""Shared personas: a broker, a co-broker, another organisation's broker, a supervisor, finance."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    AdminFactory,
+    BrokerFactory,
+    DealFactory,
+    FinanceFactory,
+    OrganisationFactory,
+    SupervisorFactory,
+)
+
+
+@pytest.fixture
+def org():
+    return OrganisationFactory(name="宁波市镇海区科技成果转移中心", region="330211")
+
+
+@pytest.fixture
+def other_org():
+    return OrganisationFactory(name="南京技术转移服务中心", region="320100")
+
+
+@pytest.fixture
+def broker(org):
+    return BrokerFactory(username="zhangwei", display_name="张伟", organisation=org)
+
+
+@pytest.fixture
+def co_broker(org):
+    return BrokerFactory(username="lina", display_name="李娜", organisation=org)
+
+
+@pytest.fixture
+def other_broker(other_org):
+    return BrokerFactory(username="wangfang", display_name="王芳", organisation=other_org)
+
+
+@pytest.fixture
+def supervisor(org):
+    return SupervisorFactory(username="chenjing", display_name="陈静", organisation=org)
+
+
+@pytest.fixture
+def second_supervisor(org):
+    return SupervisorFactory(username="liuyang", display_name="刘洋", organisation=org)
+
+
+@pytest.fixture
+def other_supervisor(other_org):
+    return SupervisorFactory(username="zhaolei", display_name="赵磊", organisation=other_org)
+
+
+@pytest.fixture
+def finance(org):
+    return FinanceFactory(username="sunli", display_name="孙丽", organisation=org)
+
+
+@pytest.fixture
+def admin_user():
+    return AdminFactory(username="admin", display_name="系统管理员", organisation=None)
+
+
+@pytest.fixture
+def deal(broker):
+    return DealFactory(lead_broker=broker)
+
+
+def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def api():
+    """`api(user)` → an APIClient signed in as that user."""
+    return client_for

@@ -4,6 +4,9 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PORT    ?= 8000
+# The integration pass (row locks, parallel connections, a real Celery worker) runs on these.
+PG_URL  ?= postgresql://postgres@127.0.0.1:5432/dealdesk
+export TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint bench worker demo clean
@@ -29,7 +32,8 @@ run: install ## migrate, load the Chinese demo data, serve on http://127.0.0.1:8
 test: install ## run the whole suite (lint first; integration tests use the local PostgreSQL and Redis)
 	$(MAKE) lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not integration"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m integration
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .

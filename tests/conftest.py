@@ -80,3 +80,52 @@ def client_for(user) -> APIClient:  # type: ignore[no-untyped-def]
 def api():
     """`api(user)` → an APIClient signed in as that user."""
     return client_for
+
+
+# --- integration gating -------------------------------------------------------------------------
+# Tests marked `integration` need the machine's PostgreSQL (and, some, Redis and a real worker).
+# `make test` runs them in a second pass with DATABASE_URL pointing at PostgreSQL. Locally they
+# skip with a clear message when the services are absent; with CI=true they fail instead.
+
+
+def _ci() -> bool:
+    import os
+
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(ok: bool, message: str) -> None:
+    if ok:
+        return
+    if _ci():
+        pytest.fail(f"{message} (CI=true: integration tests must run)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres(django_db_blocker):  # type: ignore[no-untyped-def]
+    """Use in tests that need PostgreSQL's semantics (row locks, real parallel connections)."""
+    from django.db import connection
+
+    require_service(
+        connection.vendor == "postgresql",
+        "needs PostgreSQL: run `make test` (its second pass sets DATABASE_URL) "
+        "or DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dealdesk pytest -m integration",
+    )
+
+
+@pytest.fixture
+def redis_url():  # type: ignore[no-untyped-def]
+    """The machine's Redis URL, or skip/fail when Redis does not answer."""
+    import os
+
+    import redis as redis_lib
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis_lib.Redis.from_url(url, socket_connect_timeout=2).ping()
+        reachable = True
+    except Exception:
+        reachable = False
+    require_service(reachable, f"needs Redis at {url}")
+    return url

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "deals",
     "contracts",
     "rewards",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -422,3 +422,8 @@ class Escalation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deal", "kind", "key"], name="escalation_once")
         ]
+
+
+# The matching engine's models (import jobs, index bookkeeping) live in their subpackage; Django
+# discovers an app's models from this module only.
+from deals.matching.models import *  # noqa: E402,F403

@@ -1,0 +1,32 @@
+"""Fields that higher apps add to the deal's API representation without `deals` importing them.
+
+`contracts` registers "contract" (the deal's contract id). A resolver takes a list of deal ids and
+returns {deal_id: value} in one query, so a page of deals costs one query per field, not per deal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+BatchResolver = Callable[[list[int]], dict[int, Any]]
+
+_fields: dict[str, tuple[BatchResolver, Any]] = {}
+
+
+def register_deal_field(name: str, resolver: BatchResolver, default: Any = None) -> None:
+    _fields[name] = (resolver, default)
+
+
+def resolve_deal_fields(deal_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    ids = list(deal_ids)
+    out: dict[int, dict[str, Any]] = {i: {} for i in ids}
+    for name, (resolver, default) in _fields.items():
+        values = resolver(ids) if ids else {}
+        for i in ids:
+            out[i][name] = values.get(i, default)
+    return out
+
+
+def registered_field_names() -> list[str]:
+    return list(_fields)

@@ -1,0 +1,1 @@
+"""Models of the matching engine and the bulk import (owned by deals.matching)."""

@@ -108,6 +108,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -149,6 +150,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "deals-sweep-stalled": {"task": "deals.tasks.sweep_stalled_deals", "schedule": 15 * 60},
+    "contracts-sweep-pending-documents": {
+        "task": "contracts.tasks.sweep_pending_documents",
+        "schedule": 10 * 60,
+    },
 }
 
 # Time budget of each active stage, in days: a deal that stays longer is overdue and escalated.
@@ -161,6 +166,14 @@ STAGE_BUDGET_DAYS = {
 }
 # A pending transition request unanswered this long is escalated to the organisation's supervisors.
 REQUEST_ANSWER_BUDGET_HOURS = 48
+
+# Contracts: the registration office's number is 14 or 16 digits depending on the era it was
+# issued in; the accepted lengths are configurable ("14,16").
+CONTRACT_REGISTRATION_NUMBER_LENGTHS = [
+    int(n) for n in os.environ.get("CONTRACT_REGISTRATION_NUMBER_LENGTHS", "14,16").split(",") if n
+]
+# Font families the contract PDFs are set in; rendering refuses to start when fontconfig lacks one.
+CONTRACT_PDF_FONTS = ["Noto Serif CJK SC", "Noto Sans CJK SC"]
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

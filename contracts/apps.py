@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class ContractsConfig(AppConfig):
     name = "contracts"
     verbose_name = "技术合同"
+
+    def ready(self) -> None:
+        # `deals` asks, `contracts` answers: the agreement stage's condition and the deal API's
+        # "contract" field are registered here so that `deals` never imports this app.
+        from contracts.checks import agreement_complete_blockers
+        from contracts.selectors import contract_ids_for_deals
+        from deals.conditions import register_check
+        from deals.extensions import register_deal_field
+
+        register_check("agreement_complete", agreement_complete_blockers)
+        register_deal_field("contract", contract_ids_for_deals)

@@ -1,0 +1,94 @@
+"""Reads of contracts. Anything hanging off a deal is reached through `deal_get_for_user`."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from brokers.models import User
+from contracts.models import (
+    Contract,
+    ContractDocument,
+    ContractStatus,
+    DocumentStatus,
+    ExchangeRegistration,
+)
+from deals.selectors import deal_get_for_user
+
+
+def contract_for_deal(deal_id: int) -> Contract | None:
+    """The deal's current contract (the latest version that is not cancelled), or None."""
+    return (
+        Contract.objects.select_related("deal", "registration")
+        .filter(deal_id=deal_id, is_current=True)
+        .first()
+    )
+
+
+def registration_for_deal(deal_id: int) -> ExchangeRegistration | None:
+    """The active (not cancelled) registration of the deal's current contract, or None."""
+    return (
+        ExchangeRegistration.objects.select_related("contract")
+        .filter(contract__deal_id=deal_id, contract__is_current=True, cancelled_at__isnull=True)
+        .first()
+    )
+
+
+def contract_ids_for_deals(deal_ids: list[int]) -> dict[int, int]:
+    """{deal_id: current contract id} in one query (the deal API's "contract" field)."""
+    rows = Contract.objects.filter(deal_id__in=deal_ids, is_current=True).values_list(
+        "deal_id", "id"
+    )
+    return dict(rows)
+
+
+def contract_get_for_user(*, user: User, contract_id: int | str) -> Contract:
+    """The contract if the user may see its deal; 404 otherwise (never reveal that it exists)."""
+    try:
+        contract = Contract.objects.select_related("deal").get(pk=int(contract_id))
+    except (Contract.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    deal_get_for_user(user=user, deal_id=contract.deal_id)
+    return contract
+
+
+def contract_versions(contract: Contract) -> QuerySet[Contract]:
+    return Contract.objects.filter(deal_id=contract.deal_id).order_by("version")
+
+
+def documents_for_contract(contract: Contract) -> QuerySet[ContractDocument]:
+    return contract.documents.select_related("created_by").order_by("-version")
+
+
+def latest_ready_document(contract: Contract) -> ContractDocument | None:
+    return documents_for_contract(contract).filter(status=DocumentStatus.READY).first()
+
+
+def final_document_ready(contract: Contract) -> bool:
+    return contract.documents.filter(status=DocumentStatus.READY, final=True).exists()
+
+
+def agreement_blockers(deal_id: int) -> list[str]:
+    """What the agreement stage still needs, in words a broker can act on (empty: complete)."""
+    from django.utils.translation import gettext as _
+
+    contract = contract_for_deal(deal_id)
+    if contract is None or contract.status not in (
+        ContractStatus.SIGNED,
+        ContractStatus.REGISTERED,
+    ):
+        return [
+            _("没有已签署的技术合同：请起草合同并在双方签署后录入签订日期。"),
+            _("合同 PDF 尚未生成：合同签署后生成正式文本。"),
+            _("没有合同登记记录：请录入技术合同认定登记编号和登记日期。"),
+        ]
+    blockers: list[str] = []
+    if contract.technology_amount <= 0:
+        blockers.append(_("技术交易额必须大于 0：请以新版本修改合同的技术交易额。"))
+    if not final_document_ready(contract):
+        blockers.append(
+            _("合同 PDF 尚未生成：请生成签署后的正式合同文本（或查看生成失败的原因）。")
+        )
+    if registration_for_deal(deal_id) is None:
+        blockers.append(_("没有合同登记记录：请录入技术合同认定登记编号和登记日期。"))
+    return blockers

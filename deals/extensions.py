@@ -30,3 +30,18 @@ def resolve_deal_fields(deal_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 def registered_field_names() -> list[str]:
     return list(_fields)
+
+
+# History sources: higher apps add their events (contract signed, reward approved…) to a deal's
+# history. A source takes the deal and returns events shaped like deals.selectors.deal_history's.
+HistorySource = Callable[[Any], list[dict[str, Any]]]
+_history_sources: list[HistorySource] = []
+
+
+def register_history_source(source: HistorySource) -> None:
+    if source not in _history_sources:
+        _history_sources.append(source)
+
+
+def history_sources() -> list[HistorySource]:
+    return list(_history_sources)

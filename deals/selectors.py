@@ -25,7 +25,9 @@ def deals_visible_to(user: User) -> QuerySet[Deal]:
     if user.is_admin:
         return qs
     if user.role in (Role.SUPERVISOR, Role.FINANCE):
-        return qs.filter(organisation_id=user.organisation_id) if user.organisation_id else qs.none()
+        return (
+            qs.filter(organisation_id=user.organisation_id) if user.organisation_id else qs.none()
+        )
     on_deal = DealBroker.objects.filter(deal_id=OuterRef("pk"), user_id=user.pk)
     return qs.filter(Exists(on_deal))
 
@@ -73,3 +75,150 @@ def requests_visible_to(user: User) -> QuerySet[TransitionRequest]:
 
 def activities_for_deal(deal: Deal) -> QuerySet[Activity]:
     return deal.activities.select_related("created_by").order_by("occurred_at", "id")
+
+
+# --- history -------------------------------------------------------------------------------------
+
+_EVENT_ORDER = {
+    "created": 0,
+    "requested": 1,
+    "approved": 2,
+    "rejected": 2,
+    "withdrawn": 2,
+    "moved": 3,
+}
+
+
+def _actor(user: User | None) -> dict[str, object] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.username, "name": str(user)}
+
+
+def _event(at, actor, event, *, from_state="", to_state="", comment="", **extra):  # type: ignore[no-untyped-def]
+    return {
+        "at": at,
+        "actor": _actor(actor),
+        "event": event,
+        "from_state": from_state or None,
+        "to_state": to_state or None,
+        "comment": comment or "",
+        **extra,
+    }
+
+
+def _deal_row_events(deal: Deal) -> list[dict[str, object]]:
+    events = []
+    previous = None
+    rows = deal.history.select_related("history_user").order_by("history_date", "history_id")  # type: ignore[attr-defined]
+    for row in rows:
+        reason = row.history_change_reason or ""
+        if previous is None:
+            events.append(
+                _event(
+                    row.history_date,
+                    row.history_user,
+                    "created",
+                    to_state=row.state,
+                    comment=reason,
+                )
+            )
+        elif previous.state != row.state:
+            events.append(
+                _event(
+                    row.history_date,
+                    row.history_user,
+                    "moved",
+                    from_state=previous.state,
+                    to_state=row.state,
+                    comment=reason,
+                )
+            )
+        else:
+            changed = [
+                c.field
+                for c in row.diff_against(previous).changes
+                if c.field not in ("updated_at",)
+            ]
+            if changed:
+                events.append(
+                    _event(
+                        row.history_date, row.history_user, "edited", comment=reason, fields=changed
+                    )
+                )
+        previous = row
+    return events
+
+
+def _request_events(deal: Deal) -> list[dict[str, object]]:
+    events = []
+    for req in deal.transition_requests.select_related("requested_by", "decided_by").order_by("id"):
+        events.append(
+            _event(
+                req.requested_at,
+                req.requested_by,
+                "requested",
+                from_state=req.from_state,
+                to_state=req.target,
+                comment=req.comment,
+                request=req.pk,
+            )
+        )
+        if req.status != RequestStatus.PENDING and req.decided_at:
+            events.append(
+                _event(
+                    req.decided_at,
+                    req.decided_by if req.status != RequestStatus.WITHDRAWN else req.requested_by,
+                    req.status,
+                    from_state=req.from_state,
+                    to_state=req.target,
+                    comment=req.decision_comment,
+                    request=req.pk,
+                )
+            )
+    return events
+
+
+def _side_events(deal: Deal) -> list[dict[str, object]]:
+    events = []
+    for act in deal.activities.select_related("created_by").order_by("id"):
+        events.append(
+            _event(
+                act.created_at,
+                act.created_by,
+                "activity_logged",
+                comment=f"{act.get_kind_display()}：{act.minutes[:200]}",
+            )
+        )
+    for row in DealAchievement.history.filter(deal_id=deal.pk).select_related(
+        "history_user", "achievement"
+    ):  # type: ignore[attr-defined]
+        kind = {"+": "achievement_linked", "-": "achievement_unlinked"}.get(row.history_type)
+        if kind:
+            events.append(
+                _event(row.history_date, row.history_user, kind, comment=row.achievement.title)
+            )
+    broker_rows = DealBroker.history.filter(deal_id=deal.pk).select_related("history_user", "user")  # type: ignore[attr-defined]
+    for row in broker_rows:
+        verb = {"+": "加入", "~": "调整为", "-": "移出"}[row.history_type]
+        share = f" {row.share}%" if row.history_type != "-" else ""
+        events.append(
+            _event(
+                row.history_date,
+                row.history_user,
+                "brokers_changed",
+                comment=f"{row.user}{verb}{share}（{row.history_change_reason or ''}）",
+            )
+        )
+    return events
+
+
+def deal_history(deal: Deal) -> list[dict[str, object]]:
+    """Every request, decision, move and edit of the deal, oldest first, each with actor and reason."""
+    from deals.extensions import history_sources
+
+    events = _deal_row_events(deal) + _request_events(deal) + _side_events(deal)
+    for source in history_sources():
+        events.extend(source(deal))
+    events.sort(key=lambda e: (e["at"], _EVENT_ORDER.get(str(e["event"]), 5)))
+    return events

@@ -360,10 +360,12 @@ def deal_request_transition(
 
 
 def _can_decide(request: TransitionRequest, user: User) -> None:
-    if not (user.is_admin or (user.is_supervisor and user.organisation_id == request.deal.organisation_id)):
-        raise NotAllowed(_("只有本机构的主管可以审批阶段变更。"))
+    # Four eyes first: whatever the requester's role, they never decide their own request.
     if request.requested_by_id == user.pk:
         raise NotAllowed(_("申请人不能审批自己的申请（四眼原则），请由另一位主管处理。"))
+    same_org = user.organisation_id == request.deal.organisation_id
+    if not (user.is_admin or (user.is_supervisor and same_org)):
+        raise NotAllowed(_("只有本机构的主管可以审批阶段变更。"))
 
 
 def _lock_pending(request_id: int, actor: User) -> TransitionRequest:
@@ -461,3 +463,59 @@ def request_withdraw(*, request_id: int, actor: User) -> TransitionRequest:
     _stamp(request, actor, "撤回申请")
     request.save()
     return request
+
+
+@transaction.atomic
+def deal_rename(*, deal: Deal, actor: User, title: str) -> Deal:
+    deal = _lock_deal(deal.pk)
+    _require_broker_on(deal, actor, _("修改项目名称"))
+    title = title.strip()
+    if not title:
+        raise ValidationFailed(_("项目名称不能为空。"))
+    if title != deal.title:
+        deal.title = title
+        _stamp(deal, actor, "修改项目名称")
+        deal.save()
+    return deal
+
+
+# --- SLA sweep ---------------------------------------------------------------------------------
+
+
+def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
+    """Escalate overdue deals and unanswered requests, once each (idempotent: run it any time).
+
+    Returns how many new escalations were recorded.
+    """
+    from deals.models import Escalation, EscalationKind
+
+    now = now or timezone.now()
+    created = 0
+    overdue = Deal.objects.filter(due_at__lt=now).exclude(
+        state__in=[DealState.REGISTERED, DealState.LOST]
+    )
+    for deal in overdue.only("id", "state", "state_entered_at", "due_at"):
+        _escalation, new = Escalation.objects.get_or_create(
+            deal=deal,
+            kind=EscalationKind.STAGE_OVERDUE,
+            key=f"{deal.state}@{deal.state_entered_at.isoformat()}",
+            defaults={
+                "message": _("“%(state)s”阶段已超期（期限 %(due)s）。")
+                % {"state": DealState(deal.state).label, "due": timezone.localtime(deal.due_at).date()}
+            },
+        )
+        created += new
+    limit = now - dt.timedelta(hours=settings.REQUEST_ANSWER_BUDGET_HOURS)
+    stale = TransitionRequest.objects.filter(status=RequestStatus.PENDING, requested_at__lt=limit)
+    for request in stale.only("id", "deal_id", "requested_at"):
+        _escalation, new = Escalation.objects.get_or_create(
+            deal_id=request.deal_id,
+            kind=EscalationKind.REQUEST_UNANSWERED,
+            key=f"request-{request.pk}",
+            defaults={
+                "message": _("阶段变更申请已等待超过 %(hours)s 小时，请主管尽快处理。")
+                % {"hours": settings.REQUEST_ANSWER_BUDGET_HOURS}
+            },
+        )
+        created += new
+    return created

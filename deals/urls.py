@@ -1,3 +1,11 @@
-from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from deals import api
+
+router = SimpleRouter()
+router.register("demands", api.DemandViewSet, basename="demand")
+router.register("achievements", api.AchievementViewSet, basename="achievement")
+router.register("deals", api.DealViewSet, basename="deal")
+router.register("transition-requests", api.TransitionRequestViewSet, basename="transition-request")
+
+urlpatterns = router.urls

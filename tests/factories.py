@@ -103,6 +103,7 @@ class DealFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Deal
+        skip_postgeneration_save = True
 
     title = factory.LazyAttribute(lambda o: o.demand.title)
     demand = factory.SubFactory(DemandFactory)

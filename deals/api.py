@@ -1,0 +1,554 @@
+"""The deal pipeline over HTTP (api.md: needs, achievements, deals, activities, transitions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from brokers.models import Role, User
+from brokers.regions import resolve_region
+from brokers.selectors import users_visible_to
+from common.exceptions import DomainError, ValidationFailed
+from deals import selectors, services
+from deals.extensions import resolve_deal_fields
+from deals.models import (
+    Achievement,
+    Activity,
+    ActivityKind,
+    Deal,
+    DealState,
+    Demand,
+    RequestStatus,
+    TransitionRequest,
+)
+
+# --- needs and achievements ----------------------------------------------------------------------
+
+
+class RegionField(serializers.CharField):
+    """A 6-digit administrative code, or a known region name (stored as its code)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            return resolve_region(value)
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.message) from exc
+
+
+class DemandSerializer(serializers.ModelSerializer):
+    region = RegionField(max_length=50)
+
+    class Meta:
+        model = Demand
+        fields = [
+            "id",
+            "title",
+            "description",
+            "enterprise",
+            "industry",
+            "region",
+            "budget",
+            "deadline",
+            "contact",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class AchievementSerializer(serializers.ModelSerializer):
+    region = RegionField(max_length=50, required=False, allow_blank=True)
+
+    class Meta:
+        model = Achievement
+        fields = [
+            "id",
+            "title",
+            "description",
+            "owner",
+            "kind",
+            "patent_number",
+            "industry",
+            "maturity",
+            "asking_price",
+            "region",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+def _require_writer(user: User) -> None:
+    if user.role == Role.FINANCE and not user.is_admin:
+        raise PermissionDenied(_("财务人员不能录入或修改需求与成果。"))
+
+
+class _CatalogueViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Needs and achievements: visible to everyone signed in; writes go through the services."""
+
+    filter_backends = [filters.SearchFilter, django_filters.rest_framework.DjangoFilterBackend]
+    lookup_value_regex = r"\d+"  # leaves demands/import/ and demands/<id>/matches/ to their apps
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_service: Any
+    update_service: Any
+    instance_kwarg: str
+
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        _require_writer(self.request.user)  # type: ignore[arg-type]
+        serializer.instance = type(self).create_service(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
+        _require_writer(self.request.user)  # type: ignore[arg-type]
+        serializer.instance = type(self).update_service(
+            actor=self.request.user,
+            **{self.instance_kwarg: serializer.instance},
+            **serializer.validated_data,
+        )
+
+
+class DemandViewSet(_CatalogueViewSet):
+    queryset = Demand.objects.order_by("-id")
+    serializer_class = DemandSerializer
+    search_fields = ["title", "description", "enterprise"]
+    filterset_fields = ["industry", "region"]
+    create_service = staticmethod(services.demand_create)
+    update_service = staticmethod(services.demand_update)
+    instance_kwarg = "demand"
+
+
+class AchievementViewSet(_CatalogueViewSet):
+    queryset = Achievement.objects.order_by("-id")
+    serializer_class = AchievementSerializer
+    search_fields = ["title", "description", "owner", "patent_number"]
+    filterset_fields = ["industry", "region", "kind"]
+    create_service = staticmethod(services.achievement_create)
+    update_service = staticmethod(services.achievement_update)
+    instance_kwarg = "achievement"
+
+
+# --- deals ---------------------------------------------------------------------------------------
+
+
+class PendingRequestSerializer(serializers.ModelSerializer):
+    requested_by = serializers.IntegerField(source="requested_by_id")
+    requested_by_name = serializers.CharField(source="requested_by.__str__")
+
+    class Meta:
+        model = TransitionRequest
+        fields = [
+            "id",
+            "status",
+            "from_state",
+            "target",
+            "comment",
+            "requested_by",
+            "requested_by_name",
+            "requested_at",
+        ]
+
+
+class DealSerializer(serializers.ModelSerializer):
+    demand_title = serializers.CharField(source="demand.title", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    achievements = serializers.SerializerMethodField()
+    brokers = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    pending_request = serializers.SerializerMethodField()
+    contract = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deal
+        fields = [
+            "id",
+            "title",
+            "state",
+            "state_label",
+            "demand",
+            "demand_title",
+            "organisation",
+            "achievements",
+            "brokers",
+            "lead_broker",
+            "state_entered_at",
+            "due_at",
+            "overdue",
+            "pending_request",
+            "contract",
+            "lost_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_achievements(self, deal: Deal) -> list[int]:
+        return [link.achievement_id for link in deal.achievement_links.all()]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "DealBrokerShare",
+            {"user": serializers.IntegerField(), "share": serializers.DecimalField(5, 2)},
+            many=True,
+        )
+    )
+    def get_brokers(self, deal: Deal) -> list[dict[str, Any]]:
+        return [{"user": link.user_id, "share": f"{link.share:.2f}"} for link in deal.broker_links.all()]
+
+    def get_overdue(self, deal: Deal) -> bool:
+        return deal.due_at is not None and deal.due_at < self.context.get("now", timezone.now())
+
+    @extend_schema(responses=PendingRequestSerializer(allow_null=True))
+    def get_pending_request(self, deal: Deal) -> dict[str, Any] | None:
+        pending = getattr(deal, "pending_requests", None)
+        if pending is None:
+            pending = list(deal.transition_requests.filter(status=RequestStatus.PENDING))
+        return PendingRequestSerializer(pending[0]).data if pending else None
+
+    def get_contract(self, deal: Deal) -> int | None:
+        extra = self.context.get("extensions")
+        if extra is None:
+            extra = resolve_deal_fields([deal.pk])
+        return extra.get(deal.pk, {}).get("contract")
+
+
+class DealCreateSerializer(serializers.Serializer):
+    demand = serializers.PrimaryKeyRelatedField(queryset=Demand.objects.all())
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    lead_broker = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(role=Role.BROKER), required=False
+    )
+
+
+class DealUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+
+
+class DealFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=DealState.choices)
+    broker = django_filters.NumberFilter(method="filter_broker")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    search = django_filters.CharFilter(method="filter_search", max_length=200)
+
+    class Meta:
+        model = Deal
+        fields = ["state", "broker", "overdue", "search"]
+
+    def filter_broker(self, qs: QuerySet[Deal], name: str, value: int) -> QuerySet[Deal]:
+        return qs.filter(broker_links__user_id=value)
+
+    def filter_overdue(self, qs: QuerySet[Deal], name: str, value: bool) -> QuerySet[Deal]:
+        late = Q(due_at__lt=timezone.now())
+        return qs.filter(late) if value else qs.exclude(late)
+
+    def filter_search(self, qs: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
+        return qs.filter(
+            Q(title__icontains=value)
+            | Q(demand__title__icontains=value)
+            | Q(demand__enterprise__icontains=value)
+        )
+
+
+class LinkAchievementSerializer(serializers.Serializer):
+    achievement = serializers.PrimaryKeyRelatedField(queryset=Achievement.objects.all())
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class BrokerShareSerializer(serializers.Serializer):
+    user = serializers.IntegerField(min_value=1)
+    share = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    created_by = serializers.IntegerField(source="created_by_id", read_only=True)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "kind",
+            "occurred_at",
+            "location",
+            "participants",
+            "minutes",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_by", "created_at"]
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    target = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.CharField()
+    comment_required = serializers.BooleanField()
+    allowed = serializers.BooleanField()
+    blockers = serializers.ListField(child=serializers.CharField())
+
+
+class TransitionRequestCreateSerializer(serializers.Serializer):
+    target = serializers.CharField(max_length=40)
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class TransitionRequestSerializer(serializers.ModelSerializer):
+    requested_by = serializers.IntegerField(source="requested_by_id", read_only=True)
+    decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
+    deal_title = serializers.CharField(source="deal.title", read_only=True)
+
+    class Meta:
+        model = TransitionRequest
+        fields = [
+            "id",
+            "deal",
+            "deal_title",
+            "status",
+            "from_state",
+            "target",
+            "comment",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+        ]
+        read_only_fields = fields
+
+
+class HistoryEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.DictField(allow_null=True)
+    event = serializers.CharField()
+    from_state = serializers.CharField(allow_null=True)
+    to_state = serializers.CharField(allow_null=True)
+    comment = serializers.CharField(allow_blank=True)
+
+
+class DealViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = DealSerializer
+    filterset_class = DealFilter
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Deal]:
+        return selectors.deal_list_for_user(self.request.user)  # type: ignore[arg-type]
+
+    def get_object(self) -> Deal:
+        return selectors.deal_get_for_user(user=self.request.user, deal_id=self.kwargs["pk"])  # type: ignore[arg-type]
+
+    def _context_for(self, deals: list[Deal]) -> dict[str, Any]:
+        return {
+            **self.get_serializer_context(),
+            "now": timezone.now(),
+            "extensions": resolve_deal_fields(d.pk for d in deals),
+        }
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        deals = list(page if page is not None else queryset)
+        data = DealSerializer(deals, many=True, context=self._context_for(deals)).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def _deal_response(self, deal: Deal, code: int = status.HTTP_200_OK) -> Response:
+        deal = selectors.deal_get_for_user(user=self.request.user, deal_id=deal.pk)  # type: ignore[arg-type]
+        return Response(DealSerializer(deal, context=self._context_for([deal])).data, status=code)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._deal_response(self.get_object())
+
+    @extend_schema(request=DealCreateSerializer, responses={201: DealSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = DealCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lead = data.validated_data.get("lead_broker")
+        if lead is not None and not users_visible_to(request.user).filter(pk=lead.pk).exists():  # type: ignore[arg-type]
+            raise ValidationFailed(_("指定的主办经纪人不存在或不属于您的机构。"))
+        deal = services.deal_create(
+            actor=request.user,  # type: ignore[arg-type]
+            demand=data.validated_data["demand"],
+            title=data.validated_data.get("title", ""),
+            lead_broker=lead,
+        )
+        return self._deal_response(deal, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DealUpdateSerializer, responses={200: DealSerializer})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        deal = self.get_object()
+        data = DealUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        deal = services.deal_rename(deal=deal, actor=request.user, title=data.validated_data["title"])  # type: ignore[arg-type]
+        return self._deal_response(deal)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=LinkAchievementSerializer, responses={201: AchievementSerializer(many=True)})
+    @action(detail=True, methods=["get", "post"])
+    def achievements(self, request: Request, pk: str) -> Response:
+        deal = self.get_object()
+        if request.method == "POST":
+            data = LinkAchievementSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.deal_link_achievement(
+                deal=deal,
+                achievement=data.validated_data["achievement"],
+                actor=request.user,  # type: ignore[arg-type]
+                note=data.validated_data.get("note", ""),
+            )
+        linked = Achievement.objects.filter(deal_links_for_api(deal)).order_by("id")
+        code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
+        return Response(AchievementSerializer(linked, many=True).data, status=code)
+
+    @extend_schema(request=BrokerShareSerializer(many=True), responses={200: DealSerializer})
+    @action(detail=True, methods=["get", "put"])
+    def brokers(self, request: Request, pk: str) -> Response:
+        deal = self.get_object()
+        if request.method == "PUT":
+            data = BrokerShareSerializer(data=request.data, many=True)
+            data.is_valid(raise_exception=True)
+            rows = data.validated_data
+            users = {u.pk: u for u in users_visible_to(request.user).filter(pk__in=[r["user"] for r in rows])}  # type: ignore[arg-type]
+            missing = [r["user"] for r in rows if r["user"] not in users]
+            if missing:
+                raise ValidationFailed(_("找不到这些用户：%(ids)s。") % {"ids": missing})
+            services.deal_set_brokers(
+                deal=deal,
+                actor=request.user,  # type: ignore[arg-type]
+                shares=[(users[r["user"]], r["share"]) for r in rows],
+            )
+        return self._deal_response(deal)
+
+    @extend_schema(request=ActivitySerializer, responses={201: ActivitySerializer})
+    @action(detail=True, methods=["get", "post"])
+    def activities(self, request: Request, pk: str) -> Response:
+        deal = self.get_object()
+        if request.method == "POST":
+            data = ActivitySerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            activity = services.activity_log(deal=deal, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+            return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+        return Response(ActivitySerializer(selectors.activities_for_deal(deal), many=True).data)
+
+    @extend_schema(responses=TransitionOptionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def transitions(self, request: Request, pk: str) -> Response:
+        deal = self.get_object()
+        return Response(services.transition_options(deal=deal, user=request.user))  # type: ignore[arg-type]
+
+    @extend_schema(
+        request=TransitionRequestCreateSerializer,
+        responses={
+            201: TransitionRequestSerializer,
+            409: OpenApiResponse(description="conditions_unmet / transition_not_allowed / request_pending"),
+        },
+    )
+    @action(detail=True, methods=["get", "post"], url_path="transition-requests")
+    def transition_requests(self, request: Request, pk: str) -> Response:
+        deal = self.get_object()
+        if request.method == "POST":
+            data = TransitionRequestCreateSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            created = services.deal_request_transition(
+                deal=deal,
+                actor=request.user,  # type: ignore[arg-type]
+                target=data.validated_data["target"],
+                comment=data.validated_data.get("comment", ""),
+            )
+            return Response(TransitionRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+        rows = deal.transition_requests.select_related("deal").order_by("id")
+        return Response(TransitionRequestSerializer(rows, many=True).data)
+
+    @extend_schema(responses=HistoryEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        deal = self.get_object()
+        return Response(HistoryEventSerializer(selectors.deal_history(deal), many=True).data)
+
+
+def deal_links_for_api(deal: Deal) -> Q:
+    return Q(pk__in=deal.achievement_links.values("achievement_id"))
+
+
+class DecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class TransitionRequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
+    deal = django_filters.NumberFilter(field_name="deal_id")
+
+    class Meta:
+        model = TransitionRequest
+        fields = ["status", "deal"]
+
+
+class TransitionRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """A supervisor's queue: `?status=pending`. Deciding locks the request (see services)."""
+
+    serializer_class = TransitionRequestSerializer
+    filterset_class = TransitionRequestFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet[TransitionRequest]:
+        return selectors.requests_visible_to(self.request.user)  # type: ignore[arg-type]
+
+    @extend_schema(request=DecisionSerializer, responses={200: TransitionRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        req = self.get_object()
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = services.request_approve(
+            request_id=req.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            comment=data.validated_data.get("comment", ""),
+        )
+        return Response(TransitionRequestSerializer(decided).data)
+
+    @extend_schema(request=RejectSerializer, responses={200: TransitionRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        req = self.get_object()
+        data = RejectSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = services.request_reject(
+            request_id=req.pk,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=data.validated_data["reason"],
+        )
+        return Response(TransitionRequestSerializer(decided).data)
+
+    @extend_schema(request=None, responses={200: TransitionRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        req = self.get_object()
+        decided = services.request_withdraw(request_id=req.pk, actor=request.user)  # type: ignore[arg-type]
+        return Response(TransitionRequestSerializer(decided).data)

@@ -175,7 +175,8 @@ CONTRACT_REGISTRATION_NUMBER_LENGTHS = [
     int(n) for n in os.environ.get("CONTRACT_REGISTRATION_NUMBER_LENGTHS", "14,16").split(",") if n
 ]
 # Font families the contract PDFs are set in; rendering refuses to start when fontconfig lacks one.
-CONTRACT_PDF_FONTS = ["Noto Serif CJK SC", "Noto Sans CJK SC"]
+# One face on purpose: each embedded CJK subset costs ~170 KB (WeasyPrint keeps glyph ids).
+CONTRACT_PDF_FONTS = ["Noto Serif CJK SC"]
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

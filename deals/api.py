@@ -245,7 +245,9 @@ class DealUpdateSerializer(serializers.Serializer):
 class DealFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=DealState.choices)
     broker = django_filters.NumberFilter(method="filter_broker")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_overdue"
+    )
     search = django_filters.CharFilter(method="filter_search", max_length=200)
 
     class Meta:
@@ -255,9 +257,9 @@ class DealFilter(django_filters.FilterSet):
     def filter_broker(self, qs: QuerySet[Deal], name: str, value: int) -> QuerySet[Deal]:
         return qs.filter(broker_links__user_id=value)
 
-    def filter_overdue(self, qs: QuerySet[Deal], name: str, value: bool) -> QuerySet[Deal]:
+    def filter_overdue(self, qs: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
         late = Q(due_at__lt=timezone.now())
-        return qs.filter(late) if value else qs.exclude(late)
+        return qs.filter(late) if value == "true" else qs.exclude(late)
 
     def filter_search(self, qs: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
         return qs.filter(

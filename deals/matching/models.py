@@ -60,6 +60,9 @@ class MatchChange(models.Model):
         verbose_name_plural = _("匹配索引变更")
         indexes = [models.Index(fields=["kind", "version"])]
 
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.obj_id} v{self.version}"
+
 
 class ImportKind(models.TextChoices):
     ACHIEVEMENT = "achievement", _("科技成果")

@@ -1,0 +1,64 @@
+"""Turn a hit's facts into the sentences a broker reads next to a candidate."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from deals.matching.engine import Hit
+from deals.models import Industry
+
+MAX_TERMS = 5
+
+
+def wan(amount: float | Decimal) -> str:
+    """Money as brokers quote it: 万元 with up to two decimals."""
+    value = Decimal(str(amount)) / Decimal(10000)
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return _("%(n)s 万元") % {"n": text}
+
+
+def explain(
+    hit: Hit, *, industry: str, asking: Decimal | None, budget: Decimal | None
+) -> list[str]:
+    """`industry` is the ranked document's; `asking` and `budget` come from either side."""
+    reasons: list[str] = []
+    if hit.shared_terms:
+        reasons.append(
+            _("共同关键词：%(terms)s") % {"terms": "、".join(hit.shared_terms[:MAX_TERMS])}
+        )
+    else:
+        reasons.append(_("无共同关键词，仅按行业、价格、地区排序"))
+    if hit.industry_same is True:
+        label = Industry(industry).label if industry in Industry.values else industry
+        reasons.append(_("同一技术领域：%(industry)s") % {"industry": label})
+    elif hit.industry_same is False:
+        reasons.append(_("注意：技术领域不同"))
+    if hit.price_ratio is not None and asking is not None and budget is not None:
+        ratio = hit.price_ratio
+        amounts = {"asking": wan(asking), "budget": wan(budget)}
+        if ratio <= 1:
+            reasons.append(_("报价在预算内（报价 %(asking)s，预算 %(budget)s）") % amounts)
+        elif math.isfinite(ratio):
+            amounts["pct"] = str(round((ratio - 1) * 100))
+            reasons.append(
+                _("注意：报价超出预算 %(pct)s%%（报价 %(asking)s，预算 %(budget)s）") % amounts
+            )
+        else:
+            reasons.append(_("注意：预算为零，报价需另行商议"))
+    if hit.maturity:
+        if hit.maturity >= 7:
+            reasons.append(_("技术成熟度 %(m)d 级，已可试生产或产业化") % {"m": hit.maturity})
+        elif hit.maturity >= 5:
+            reasons.append(_("技术成熟度 %(m)d 级，需中试放大") % {"m": hit.maturity})
+        else:
+            reasons.append(_("注意：技术成熟度 %(m)d 级，尚处实验室阶段") % {"m": hit.maturity})
+    if hit.region_level == "district":
+        reasons.append(_("同一区县"))
+    elif hit.region_level == "city":
+        reasons.append(_("同一城市"))
+    elif hit.region_level == "province":
+        reasons.append(_("同一省份"))
+    return reasons

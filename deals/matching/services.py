@@ -1,0 +1,414 @@
+"""Writes of the matching app: the bulk import of achievements and needs from CSV / XLSX.
+
+Rows are created and updated through `deals.services.achievement_create/update` and
+`demand_create/update` (validation and history in one place). Re-importing a file creates no
+duplicates: a row whose natural key (patent number or external id; for a need its external id;
+without either, its title + owner/enterprise) already exists updates that record instead, and
+records nothing when nothing changed. Valid rows are kept; every bad row is listed with its row
+number, the column and the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brokers.models import Role, User
+from common.exceptions import NotAllowed, ValidationFailed
+from deals import services as deal_services
+from deals.matching import spreadsheet
+from deals.matching.index import record_changes
+from deals.matching.models import ImportJob, ImportKind, ImportStatus, MatchKind
+from deals.matching.tasks import index_updates_suppressed, run_import
+from deals.models import Achievement, AchievementKind, Demand, Industry
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+IMPORTER_ROLES = {Role.ADMIN, Role.SUPERVISOR, Role.BROKER}
+
+# Column names accepted for each field: the API's names and the usual Chinese headers.
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    ImportKind.ACHIEVEMENT: {
+        "title": ("title", "成果名称", "名称", "标题"),
+        "description": ("description", "成果简介", "简介", "描述", "成果描述"),
+        "owner": ("owner", "权利人", "权利人（单位）", "单位", "所属单位", "完成单位"),
+        "kind": ("kind", "类型", "成果类型"),
+        "patent_number": ("patent_number", "专利号", "申请号"),
+        "industry": ("industry", "行业", "技术领域", "领域"),
+        "maturity": ("maturity", "成熟度", "技术成熟度", "技术成熟度（1–9）"),
+        "asking_price": ("asking_price", "意向价格", "意向价格（元）", "价格", "报价"),
+        "region": ("region", "地区代码", "所在地区代码", "行政区划代码"),
+        "external_id": ("external_id", "外部编号", "编号"),
+    },
+    ImportKind.DEMAND: {
+        "title": ("title", "需求名称", "名称", "标题"),
+        "description": ("description", "需求描述", "描述", "需求内容"),
+        "enterprise": ("enterprise", "需求企业", "企业", "企业名称", "单位"),
+        "industry": ("industry", "行业", "技术领域", "领域"),
+        "region": ("region", "地区代码", "所在地区代码", "行政区划代码"),
+        "budget": ("budget", "预算", "预算（元）", "拟投入资金"),
+        "deadline": ("deadline", "期望解决日期", "截止日期"),
+        "contact": ("contact", "联系人", "联系方式"),
+        "external_id": ("external_id", "外部编号", "编号"),
+    },
+}
+REQUIRED = {
+    ImportKind.ACHIEVEMENT: ("title", "owner"),
+    ImportKind.DEMAND: ("title", "enterprise", "region"),
+}
+_FIELD_LABELS = {
+    "title": "名称",
+    "description": "描述",
+    "owner": "权利人",
+    "enterprise": "需求企业",
+    "region": "地区代码",
+}
+
+
+class RowError(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# --- job creation (in the request) ---------------------------------------------------------------
+
+
+def _columns(kind: str, header: list[str]) -> dict[str, int]:
+    """Map field → column position; 400 when a required column is missing."""
+    aliases = COLUMNS[kind]
+    found: dict[str, int] = {}
+    for position, name in enumerate(header):
+        key = name.strip().lower()
+        for field, names in aliases.items():
+            if field not in found and key in {n.lower() for n in names}:
+                found[field] = position
+    missing = [f for f in REQUIRED[kind] if f not in found]
+    if missing:
+        raise ValidationFailed(
+            _("表头缺少必填列：%(missing)s。可用列名：%(all)s。")
+            % {
+                "missing": "、".join(f"{f}（{_FIELD_LABELS.get(f, f)}）" for f in missing),
+                "all": "、".join(names[0] for names in aliases.values()),
+            },
+            code="missing_columns",
+        )
+    return found
+
+
+def import_job_create(*, actor: User, kind: str, upload: Any) -> ImportJob:
+    """Check the upload (format, size, header), store it and queue its import after commit."""
+    if not actor.is_authenticated or actor.effective_role not in IMPORTER_ROLES:
+        raise NotAllowed(_("只有经纪人、主管或管理员可以批量导入。"))
+    if kind not in ImportKind.values:
+        raise ValidationFailed(_("未知的导入类型。"))
+    filename = str(getattr(upload, "name", "") or "upload")[:255]
+    size = int(getattr(upload, "size", 0) or 0)
+    upload.seek(0)
+    head = upload.read(4096)
+    fmt = spreadsheet.sniff(head, filename, size)
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: upload.read(1 << 20), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    header, _rows = spreadsheet.read_rows(upload, fmt)
+    _columns(kind, header)
+    upload.seek(0)
+    with transaction.atomic():
+        job = ImportJob(kind=kind, filename=filename, sha256=digest.hexdigest(), created_by=actor)
+        job.file.save(f"{digest.hexdigest()[:16]}.{fmt}", File(upload), save=False)
+        job.save()
+        job_id = job.pk
+        transaction.on_commit(lambda: run_import.delay(job_id))
+    return job
+
+
+# --- cleaning cells -------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+_MONEY_NOISE = re.compile(r"[\s,，¥￥元]|人民币|RMB", re.IGNORECASE)
+
+
+def parse_money(value: Any, field: str) -> Decimal | None:
+    """'300000', '300,000.00', '30万', '30 万元', '¥1.5万' → Decimal; blank → None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        amount = Decimal(str(value))
+    else:
+        text = _MONEY_NOISE.sub("", str(value))
+        factor = Decimal(1)
+        if text.endswith("万"):
+            text, factor = text[:-1], Decimal(10000)
+        elif text.endswith("亿"):
+            text, factor = text[:-1], Decimal(100_000_000)
+        try:
+            amount = Decimal(text) * factor
+        except InvalidOperation as exc:
+            raise RowError(
+                field, _("“%(v)s”不是有效金额（例：300000 或 30万）。") % {"v": str(value)[:40]}
+            ) from exc
+    if not amount.is_finite() or amount < 0:
+        raise RowError(field, _("金额不能为负数或非数字。"))
+    if amount >= Decimal("1e16"):
+        raise RowError(field, _("金额过大。"))
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _choice(value: Any, field: str, choices: type[Industry] | type[AchievementKind]) -> str:
+    text = _text(value)
+    if not text:
+        return ""
+    for code, label in choices.choices:
+        if text.lower() == code or text == str(label):
+            return code
+    raise RowError(
+        field,
+        _("“%(v)s”不是可选值，可选：%(opts)s。")
+        % {"v": text[:40], "opts": "、".join(f"{c}（{lbl}）" for c, lbl in choices.choices)},
+    )
+
+
+def _maturity(value: Any) -> int | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise RowError("maturity", _("技术成熟度应为 1–9 的整数。")) from exc
+    if number != number.to_integral_value() or not 1 <= number <= 9:
+        raise RowError("maturity", _("技术成熟度应为 1–9 的整数。"))
+    return int(number)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value).replace("/", "-").replace(".", "-")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise RowError("deadline", _("日期“%(v)s”应为 YYYY-MM-DD。") % {"v": text[:20]}) from exc
+
+
+def _clean_row(kind: str, columns: dict[str, int], raw: list[Any]) -> dict[str, Any]:
+    def cell(field: str) -> Any:
+        position = columns.get(field)
+        return raw[position] if position is not None and position < len(raw) else None
+
+    errors: list[RowError] = []
+
+    def attempt(field: str, parse: Callable[[], Any], out: dict[str, Any]) -> None:
+        if field not in columns:
+            return
+        try:
+            out[field] = parse()
+        except RowError as exc:
+            errors.append(exc)
+
+    fields: dict[str, Any] = {}
+    for name in ("title", "description", "region", "external_id"):
+        attempt(name, lambda name=name: _text(cell(name)), fields)  # type: ignore[misc]
+    attempt("industry", lambda: _choice(cell("industry"), "industry", Industry), fields)
+    if kind == ImportKind.ACHIEVEMENT:
+        attempt("owner", lambda: _text(cell("owner")), fields)
+        attempt("patent_number", lambda: _text(cell("patent_number")).upper(), fields)
+        attempt("kind", lambda: _choice(cell("kind"), "kind", AchievementKind), fields)
+        attempt("maturity", lambda: _maturity(cell("maturity")), fields)
+        attempt("asking_price", lambda: parse_money(cell("asking_price"), "asking_price"), fields)
+        if not fields.get("kind"):
+            fields["kind"] = (
+                AchievementKind.PATENT if fields.get("patent_number") else AchievementKind.OTHER
+            )
+        fields["patent_number"] = fields.get("patent_number") or None
+    else:
+        attempt("enterprise", lambda: _text(cell("enterprise")), fields)
+        attempt("contact", lambda: _text(cell("contact")), fields)
+        attempt("budget", lambda: parse_money(cell("budget"), "budget"), fields)
+        attempt("deadline", lambda: _date(cell("deadline")), fields)
+    fields["external_id"] = fields.get("external_id") or None
+    for name in REQUIRED[kind]:
+        if not fields.get(name) and not any(e.field == name for e in errors):
+            errors.append(
+                RowError(name, _("必填项“%(f)s”为空。") % {"f": _FIELD_LABELS.get(name, name)})
+            )
+    if errors:
+        raise _RowErrors(errors)
+    return fields
+
+
+class _RowErrors(Exception):
+    def __init__(self, errors: list[RowError]):
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+# --- running the job (in the task) ----------------------------------------------------------------
+
+
+def _natural_key(kind: str, fields: dict[str, Any]) -> tuple[str, str]:
+    if kind == ImportKind.ACHIEVEMENT and fields.get("patent_number"):
+        return ("patent_number", fields["patent_number"])
+    if fields.get("external_id"):
+        return ("external_id", fields["external_id"])
+    party = "owner" if kind == ImportKind.ACHIEVEMENT else "enterprise"
+    return ("title+" + party, f"{fields['title']}\x00{fields[party]}")
+
+
+def _existing(kind: str, key: tuple[str, str]) -> Achievement | Demand | None:
+    model: Any = Achievement if kind == ImportKind.ACHIEVEMENT else Demand
+    name, value = key
+    if name.startswith("title+"):
+        title, party = value.split("\x00", 1)
+        return model.objects.filter(title=title, **{name[6:]: party}).order_by("id").first()
+    return model.objects.filter(**{name: value}).first()
+
+
+def _save_row(kind: str, job: ImportJob, row: int, fields: dict[str, Any]) -> tuple[str, int]:
+    reason = f"批量导入 {job.filename} 第 {row} 行"
+    existing = _existing(kind, _natural_key(kind, fields))
+    actor = job.created_by
+    if existing is None:
+        if kind == ImportKind.ACHIEVEMENT:
+            obj: Any = deal_services.achievement_create(actor=actor, reason=reason, **fields)
+        else:
+            obj = deal_services.demand_create(actor=actor, reason=reason, **fields)
+        return "created", obj.pk
+    before = existing.updated_at
+    if kind == ImportKind.ACHIEVEMENT:
+        obj = deal_services.achievement_update(
+            achievement=existing,
+            actor=actor,
+            reason=reason,
+            **fields,  # type: ignore[arg-type]
+        )
+    else:
+        obj = deal_services.demand_update(demand=existing, actor=actor, reason=reason, **fields)  # type: ignore[arg-type]
+    return ("updated" if obj.updated_at != before else "unchanged"), obj.pk
+
+
+def _messages(exc: ValidationError) -> list[tuple[str, str]]:
+    if hasattr(exc, "error_dict"):
+        return [(f, str(m)) for f, msgs in exc.message_dict.items() for m in msgs]
+    return [("", str(m)) for m in exc.messages]
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Import a queued job's file. Idempotent: a finished job is left alone; a job interrupted
+    mid-way restarts from the top, and the natural keys make the replayed rows updates."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
+        return job
+    kind = job.kind
+    try:
+        with job.file.open("rb") as fh:
+            fmt = spreadsheet.sniff(fh.read(4096), job.file.name, job.file.size)
+            fh.seek(0)
+            header, rows_iter = spreadsheet.read_rows(fh, fmt)
+            columns = _columns(kind, header)
+            rows = list(rows_iter)
+    except ValidationFailed as exc:
+        return _fail(job, exc.message)
+    if len(rows) > spreadsheet.MAX_IMPORT_ROWS:
+        return _fail(
+            job,
+            _("文件有 %(n)d 行，单次导入不超过 %(max)d 行，请拆分后再导入。")
+            % {"n": len(rows), "max": spreadsheet.MAX_IMPORT_ROWS},
+        )
+    job.status = ImportStatus.RUNNING
+    job.total, job.progress = len(rows), 0
+    job.created_count = job.updated_count = job.unchanged_count = 0
+    job.errors = []
+    job.started_at = timezone.now()
+    job.save()
+    seen: dict[tuple[str, str], int] = {}
+    match_kind = MatchKind.ACHIEVEMENT if kind == ImportKind.ACHIEVEMENT else MatchKind.DEMAND
+    for start in range(0, len(rows), BATCH):
+        changed: list[int] = []
+        with index_updates_suppressed(), transaction.atomic():
+            for number, raw in rows[start : start + BATCH]:
+                try:
+                    fields = _clean_row(kind, columns, raw)
+                    key = _natural_key(kind, fields)
+                    if key in seen:
+                        raise _RowErrors(
+                            [
+                                RowError(
+                                    key[0].split("+")[0],
+                                    _("与第 %(n)d 行重复，已跳过。") % {"n": seen[key]},
+                                )
+                            ]
+                        )
+                    seen[key] = number
+                    with transaction.atomic():  # a savepoint: a bad row never undoes the batch
+                        outcome, obj_id = _save_row(kind, job, number, fields)
+                except _RowErrors as exc:
+                    job.errors.extend(
+                        {"row": number, "field": e.field, "message": e.message} for e in exc.errors
+                    )
+                    continue
+                except ValidationError as exc:
+                    job.errors.extend(
+                        {"row": number, "field": f, "message": m} for f, m in _messages(exc)
+                    )
+                    continue
+                if outcome == "created":
+                    job.created_count += 1
+                elif outcome == "updated":
+                    job.updated_count += 1
+                else:
+                    job.unchanged_count += 1
+                if outcome != "unchanged":
+                    changed.append(obj_id)
+            job.progress = min(start + BATCH, len(rows))
+            job.save(
+                update_fields=[
+                    "progress",
+                    "errors",
+                    "created_count",
+                    "updated_count",
+                    "unchanged_count",
+                ]
+            )
+        if changed:
+            record_changes(match_kind, changed)
+    job.status = ImportStatus.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    logger.info("import %s done: %s", job.pk, job.created_count)
+    return job
+
+
+def _fail(job: ImportJob, message: str) -> ImportJob:
+    job.status = ImportStatus.FAILED
+    job.failure = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "failure", "finished_at"])
+    return job

@@ -1,0 +1,59 @@
+"""Celery tasks of the matching engine: thin, idempotent, scheduled after commit, ids passed."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from celery import shared_task
+from django.db import OperationalError, transaction
+
+from deals.matching.models import MatchKind
+
+# The bulk import records its changes once per batch instead of one task per row.
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "match_suppressed", default=False
+)
+
+
+@contextmanager
+def index_updates_suppressed() -> Iterator[None]:
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def schedule_index_update(kind: str, obj_id: int) -> None:
+    """After the current transaction commits, record that this achievement/need changed."""
+    if _suppressed.get():
+        return
+    kind = MatchKind(kind).value
+    transaction.on_commit(lambda: update_match_index.delay(kind, [obj_id]))
+
+
+@shared_task(
+    name="deals.matching.update_match_index",
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def update_match_index(kind: str, obj_ids: list[int]) -> int:
+    """Append the ids to the change log (workers re-read them before their next query)."""
+    from deals.matching.index import record_changes
+
+    return record_changes(kind, obj_ids)
+
+
+@shared_task(
+    name="deals.matching.run_import",
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def run_import(job_id: int) -> None:
+    from deals.matching.services import import_job_run
+
+    import_job_run(job_id=job_id)

@@ -1,0 +1,125 @@
+"""Forms of the deal pages. They parse and check input; the writes are deals.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from brokers.regions import resolve_region
+from common.exceptions import ValidationFailed
+from deals.models import Achievement, ActivityKind, Demand
+
+REGION_HELP = _("6 位行政区划代码或地区名称，例如 330211 或“镇海区”。")
+
+
+class RegionField(forms.CharField):
+    """Accepts a 6-digit code or a known region name; cleans to the code."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("help_text", REGION_HELP)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if not value:
+            return ""
+        try:
+            return resolve_region(value)
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class DemandSubmitForm(forms.ModelForm):
+    region = RegionField(label=_("所在地区"))
+    contact = forms.CharField(
+        label=_("联系人及电话"),
+        max_length=200,
+        help_text=_("经纪人将通过此方式与您联系，例如：王经理 138xxxxxxxx。"),
+    )
+
+    class Meta:
+        model = Demand
+        fields = [
+            "title",
+            "enterprise",
+            "industry",
+            "region",
+            "description",
+            "budget",
+            "deadline",
+            "contact",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "deadline": forms.DateInput(attrs={"type": "date"}),
+        }
+
+
+class AchievementSubmitForm(forms.ModelForm):
+    region = RegionField(label=_("所在地区"), required=False)
+
+    class Meta:
+        model = Achievement
+        fields = [
+            "title",
+            "owner",
+            "kind",
+            "patent_number",
+            "industry",
+            "maturity",
+            "asking_price",
+            "region",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=ActivityKind.choices)
+    occurred_at = forms.DateTimeField(
+        label=_("时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    location = forms.CharField(
+        label=_("地点/平台"), max_length=300, required=False, help_text=_("线下对接必填")
+    )
+    participants = forms.CharField(
+        label=_("参与人员"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    minutes = forms.CharField(
+        label=_("纪要"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class TransitionRequestForm(forms.Form):
+    target = forms.ChoiceField(label=_("申请变更到"))
+    comment = forms.CharField(
+        label=_("说明"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("退回或终止必须说明原因。"),
+    )
+
+    def __init__(self, *args: Any, options: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)
+        target.choices = [(o["target"], o["label"]) for o in options]
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=_("审批意见"), max_length=5000, required=False)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("驳回理由"), max_length=5000)
+
+
+class LinkAchievementForm(forms.Form):
+    achievement = forms.IntegerField(min_value=1)
+    note = forms.CharField(max_length=500, required=False)

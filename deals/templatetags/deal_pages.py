@@ -1,0 +1,54 @@
+"""Small display helpers for the pages: money, regions, state badges."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from brokers.regions import region_name as _region_name
+from deals.models import DealState
+
+register = template.Library()
+
+
+@register.filter
+def yuan(value: Any) -> str:
+    """1234567.8 → "1,234,567.80" (money is shown exactly, never through float)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{amount:,.2f}"
+
+
+@register.filter
+def region_name(code: str) -> str:
+    if not code:
+        return "—"
+    name = _region_name(code)
+    return f"{name}（{code}）" if name and name != code else code
+
+
+@register.simple_tag
+def state_badge(state: str) -> SafeString:
+    label: str
+    try:
+        label = str(DealState(state).label)
+    except ValueError:
+        label = state
+    return format_html('<span class="badge state-{}">{}</span>', state, label)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A 0..1 score as a whole percentage (for the match score bar)."""
+    try:
+        return f"{round(float(value) * 100)}"
+    except (TypeError, ValueError):
+        return "0"

@@ -1,0 +1,551 @@
+"""Pages of the deal pipeline: the caseload board, the approval queue, the needs pool, the deal
+page's own part and its actions, and the public submission forms.
+
+Views parse input, call deals.services and show what came back; a DomainError becomes a message
+on the page it came from, never a 500. Every deal is fetched through deal_get_for_user (404 when
+not visible).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from brokers.models import User
+from brokers.selectors import brokers_visible_to
+from common.exceptions import DomainError
+from deals import services
+from deals.forms import (
+    AchievementSubmitForm,
+    ActivityForm,
+    DecisionForm,
+    DemandSubmitForm,
+    LinkAchievementForm,
+    RejectForm,
+    TransitionRequestForm,
+)
+from deals.models import (
+    ACTIVE_STATES,
+    Achievement,
+    Deal,
+    DealAchievement,
+    DealBroker,
+    DealState,
+    Demand,
+    RequestStatus,
+    TransitionRequest,
+)
+from deals.selectors import (
+    activities_for_deal,
+    deal_get_for_user,
+    deal_list_for_user,
+    deals_visible_to,
+    requests_visible_to,
+)
+
+BOARD_STATES = [*ACTIVE_STATES, DealState.REGISTERED]
+# A column longer than this is cut; the table view lists everything, paginated.
+BOARD_COLUMN_LIMIT = 60
+# Registered deals stay on the board for this long, then live in the table view only.
+BOARD_REGISTERED_DAYS = 90
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def report_domain_error(request: HttpRequest, exc: DomainError) -> None:
+    """Show a refused action as a message, with its blockers as a list."""
+    if exc.blockers:
+        items = format_html_join("", "<li>{}</li>", ((b,) for b in exc.blockers))
+        messages.error(request, format_html("{}<ul>{}</ul>", exc.message, items))
+    else:
+        messages.error(request, exc.message)
+
+
+def report_validation_error(request: HttpRequest, exc: DjangoValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    return user
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    """Redirect to the form's `next` when it is a local URL, else to `fallback`."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _is_overdue(deal: Deal, now: dt.datetime) -> bool:
+    return deal.state in ACTIVE_STATES and deal.due_at is not None and deal.due_at < now
+
+
+# A form that failed to validate is kept in the session across the redirect back to the deal
+# page, so the page shows it again with its errors and what the user typed (post/redirect/get).
+def _stash_form(request: HttpRequest, deal_id: int, name: str) -> None:
+    data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    request.session[f"deal-form-{deal_id}"] = {"name": name, "data": data}
+
+
+def _pop_stashed_form(request: HttpRequest, deal_id: int) -> tuple[str, dict[str, str]]:
+    stashed = request.session.pop(f"deal-form-{deal_id}", None) or {}
+    return stashed.get("name", ""), stashed.get("data", {})
+
+
+def can_decide(user: User, deal: Deal, request: TransitionRequest | None) -> bool:
+    """Whether to offer approve/reject (the service checks again; this only hides buttons)."""
+    if request is None or request.requested_by_id == user.pk:
+        return False
+    return user.is_admin or (user.is_supervisor and user.organisation_id == deal.organisation_id)
+
+
+# --- the caseload board -----------------------------------------------------------------------
+
+
+def board_deals(user: User) -> QuerySet[Deal]:
+    """The visible deals with everything a card shows, in a constant number of queries."""
+    return deal_list_for_user(user).prefetch_related("broker_links__user")
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    now = timezone.now()
+    deals = board_deals(user)
+    brokers = None
+    broker_id = request.GET.get("broker", "")
+    if not user.is_broker:
+        brokers = brokers_visible_to(user).only("id", "username", "display_name")
+        if broker_id.isdigit():
+            deals = deals.filter(broker_links__user_id=int(broker_id))
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        deals = deals.filter(Q(title__icontains=query) | Q(demand__enterprise__icontains=query))
+    view = "table" if request.GET.get("view") == "table" else "board"
+    context: dict[str, Any] = {
+        "view": view,
+        "query": query,
+        "brokers": brokers,
+        "broker_id": broker_id,
+        "states": DealState.choices,
+    }
+    if view == "table":
+        state = request.GET.get("state", "")
+        if state in DealState.values:
+            deals = deals.filter(state=state)
+        if request.GET.get("overdue") == "1":
+            deals = deals.filter(state__in=ACTIVE_STATES, due_at__lt=now)
+        page = Paginator(deals.order_by("due_at", "-id"), 50).get_page(request.GET.get("page"))
+        for deal in page.object_list:
+            deal.is_overdue = _is_overdue(deal, now)  # type: ignore[attr-defined]
+        context.update({"page": page, "state": state, "overdue": request.GET.get("overdue")})
+        return render(request, "deals/board.html", context)
+
+    recent = now - dt.timedelta(days=BOARD_REGISTERED_DAYS)
+    shown = deals.filter(
+        Q(state__in=ACTIVE_STATES) | Q(state=DealState.REGISTERED, state_entered_at__gte=recent)
+    ).order_by("due_at", "-id")
+    columns: dict[str, list[Deal]] = {s: [] for s in BOARD_STATES}
+    overdue = pending = 0
+    for deal in shown:
+        deal.is_overdue = _is_overdue(deal, now)  # type: ignore[attr-defined]
+        overdue += deal.is_overdue  # type: ignore[attr-defined]
+        pending += bool(deal.pending_requests)  # type: ignore[attr-defined]
+        columns[deal.state].append(deal)
+    context.update(
+        {
+            "columns": [
+                {
+                    "state": s,
+                    "label": DealState(s).label,
+                    "deals": columns[s][:BOARD_COLUMN_LIMIT],
+                    "count": len(columns[s]),
+                    "cut": len(columns[s]) > BOARD_COLUMN_LIMIT,
+                }
+                for s in BOARD_STATES
+            ],
+            "active_count": sum(len(columns[s]) for s in ACTIVE_STATES),
+            "overdue_count": overdue,
+            "pending_count": pending,
+            "lost_count": deals.filter(state=DealState.LOST).count(),
+            "registered_days": BOARD_REGISTERED_DAYS,
+        }
+    )
+    return render(request, "deals/board.html", context)
+
+
+# --- the supervisor's approval queue -----------------------------------------------------------
+
+
+def queue_context(user: User) -> dict[str, Any]:
+    now = timezone.now()
+    answer_budget = dt.timedelta(hours=settings.REQUEST_ANSWER_BUDGET_HOURS)
+    pending = list(
+        requests_visible_to(user)
+        .filter(status=RequestStatus.PENDING)
+        .select_related("deal__demand", "deal__lead_broker")
+    )
+    late_count = 0
+    for item in pending:
+        item.late = item.requested_at + answer_budget < now  # type: ignore[attr-defined]
+        late_count += item.late  # type: ignore[attr-defined]
+        item.mine = item.requested_by_id == user.pk  # type: ignore[attr-defined]
+        item.can_decide = can_decide(user, item.deal, item)  # type: ignore[attr-defined]
+    stalled = list(
+        deals_visible_to(user)
+        .filter(state__in=ACTIVE_STATES, due_at__lt=now)
+        .select_related("demand", "lead_broker")
+        .order_by("due_at")[:100]
+    )
+    return {
+        "pending": pending,
+        "stalled": stalled,
+        "late_count": late_count,
+        "answer_budget_hours": settings.REQUEST_ANSWER_BUDGET_HOURS,
+        "now": now,
+    }
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not (user.is_supervisor or user.is_admin):
+        messages.info(request, _("审批队列仅对主管开放；这里是您的项目看板。"))
+        return redirect("board")
+    return render(request, "deals/queue.html", queue_context(user))
+
+
+# --- the needs pool: a broker takes a need and opens a deal -------------------------------------
+
+
+@login_required
+def needs(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    query = request.GET.get("q", "").strip()[:100]
+    demands = Demand.objects.annotate(
+        taken_here=Exists(
+            Deal.objects.filter(demand=OuterRef("pk"), organisation_id=user.organisation_id)
+        )
+    ).order_by("-id")
+    if query:
+        demands = demands.filter(
+            Q(title__icontains=query)
+            | Q(enterprise__icontains=query)
+            | Q(description__icontains=query)
+        )
+    if request.GET.get("open") == "1":
+        demands = demands.filter(taken_here=False)
+    page = Paginator(demands, 30).get_page(request.GET.get("page"))
+    may_open = user.is_broker or user.is_supervisor or user.is_admin
+    lead_choices = (
+        brokers_visible_to(user).only("id", "username", "display_name")
+        if (user.is_supervisor or user.is_admin)
+        else None
+    )
+    return render(
+        request,
+        "deals/needs.html",
+        {
+            "page": page,
+            "query": query,
+            "open_only": request.GET.get("open") == "1",
+            "may_open": may_open,
+            "lead_choices": lead_choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def need_take(request: HttpRequest, demand_id: int) -> HttpResponse:
+    user = _user(request)
+    demand = get_object_or_404(Demand, pk=demand_id)
+    lead = None
+    lead_id = request.POST.get("lead_broker", "")
+    if lead_id:
+        lead = brokers_visible_to(user).filter(pk=lead_id if lead_id.isdigit() else 0).first()
+        if lead is None:
+            messages.error(request, _("请选择本机构的一位经纪人作为主办经纪人。"))
+            return redirect("needs")
+    try:
+        deal = services.deal_create(actor=user, demand=demand, lead_broker=lead)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+        return redirect("needs")
+    messages.success(request, _("已受理需求并建立项目“%(title)s”。") % {"title": deal.title})
+    return redirect("deal-detail", deal_id=deal.pk)
+
+
+# --- the deal page: its own part (config.views composes contract and reward around it) ----------
+
+
+def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
+    """Everything the deal page shows about the deal itself, for this user."""
+    user = _user(request)
+    now = timezone.now()
+    links = list(
+        DealAchievement.objects.filter(deal=deal)
+        .select_related("achievement", "linked_by")
+        .order_by("id")
+    )
+    brokers = list(
+        DealBroker.objects.filter(deal=deal).select_related("user").order_by("-share", "id")
+    )
+    is_broker = any(b.user_id == user.pk for b in brokers)
+    active = deal.state in ACTIVE_STATES
+    pending = deal.pending_requests[0] if deal.pending_requests else None  # type: ignore[attr-defined]
+    options = services.transition_options(deal=deal, user=user) if active else []
+
+    stashed_name, stashed_data = _pop_stashed_form(request, deal.pk)
+    activity_form = ActivityForm(
+        stashed_data if stashed_name == "activity" else None,
+        initial={
+            "kind": "offline_meeting" if deal.state == DealState.OFFLINE_MEETING else "online_talk",
+            "occurred_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    default_target = next(
+        (o["target"] for o in options if o["allowed"] and o["kind"] == "forward"),
+        next((o["target"] for o in options if o["kind"] == "forward"), ""),
+    )
+    request_form = TransitionRequestForm(
+        stashed_data if stashed_name == "request" else None,
+        options=options,
+        initial={"target": default_target},
+    )
+    reject_form = RejectForm(stashed_data if stashed_name == "reject" else None)
+    for form in (activity_form, request_form, reject_form):
+        if form.is_bound:
+            form.is_valid()  # fills form.errors for the page
+
+    linked_ids = {link.achievement_id for link in links}
+    search = request.GET.get("aq", "").strip()[:100]
+    search_results: list[Achievement] = []
+    if search:
+        search_results = list(
+            Achievement.objects.filter(
+                Q(title__icontains=search)
+                | Q(patent_number__icontains=search)
+                | Q(owner__icontains=search)
+            )
+            .exclude(pk__in=linked_ids)
+            .order_by("-id")[:10]
+        )
+    stages = [*ACTIVE_STATES, DealState.REGISTERED]
+    current_index = stages.index(DealState(deal.state)) if deal.state in stages else -1
+    return {
+        "deal": deal,
+        "demand": deal.demand,
+        "links": links,
+        "brokers": brokers,
+        "is_broker": is_broker,
+        "can_work": active and (is_broker or user.is_admin),
+        "active": active,
+        "overdue": _is_overdue(deal, now),
+        "pending": pending,
+        "pending_mine": pending is not None and pending.requested_by_id == user.pk,
+        "can_decide": can_decide(user, deal, pending),
+        "options": options,
+        "activities": list(activities_for_deal(deal)),
+        "activity_form": activity_form,
+        "request_form": request_form,
+        "reject_form": reject_form,
+        "search": search,
+        "search_results": search_results,
+        "stages": [
+            {
+                "label": DealState(s).label,
+                "status": "done" if i < current_index else "current" if i == current_index else "",
+            }
+            for i, s in enumerate(stages)
+        ],
+    }
+
+
+# --- the deal page's actions ------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
+    user = _user(request)
+    deal = deal_get_for_user(user=user, deal_id=deal_id)
+    form = TransitionRequestForm(
+        request.POST, options=services.transition_options(deal=deal, user=user)
+    )
+    if not form.is_valid():
+        _stash_form(request, deal.pk, "request")
+        messages.error(request, _("申请未提交，请检查表单。"))
+        return redirect("deal-detail", deal_id=deal.pk)
+    try:
+        services.deal_request_transition(
+            deal=deal,
+            actor=user,
+            target=form.cleaned_data["target"],
+            comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        _stash_form(request, deal.pk, "request")
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("申请已提交，等待主管审批。"))
+    return redirect("deal-detail", deal_id=deal.pk)
+
+
+@login_required
+@require_POST
+def deal_log_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
+    user = _user(request)
+    deal = deal_get_for_user(user=user, deal_id=deal_id)
+    form = ActivityForm(request.POST)
+    if not form.is_valid():
+        _stash_form(request, deal.pk, "activity")
+        messages.error(request, _("记录未保存，请检查表单。"))
+        return redirect("deal-detail", deal_id=deal.pk)
+    try:
+        services.activity_log(deal=deal, actor=user, **form.cleaned_data)
+    except DomainError as exc:
+        _stash_form(request, deal.pk, "activity")
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("已记录。"))
+    return redirect("deal-detail", deal_id=deal.pk)
+
+
+@login_required
+@require_POST
+def deal_link_achievement(request: HttpRequest, deal_id: int) -> HttpResponse:
+    user = _user(request)
+    deal = deal_get_for_user(user=user, deal_id=deal_id)
+    form = LinkAchievementForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择要关联的成果。"))
+        return redirect("deal-detail", deal_id=deal.pk)
+    achievement = get_object_or_404(Achievement, pk=form.cleaned_data["achievement"])
+    try:
+        services.deal_link_achievement(
+            deal=deal, achievement=achievement, actor=user, note=form.cleaned_data["note"]
+        )
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("已关联成果“%(title)s”。") % {"title": achievement.title})
+    return redirect("deal-detail", deal_id=deal.pk)
+
+
+def _visible_request(user: User, request_id: int) -> TransitionRequest:
+    return get_object_or_404(requests_visible_to(user), pk=request_id)
+
+
+@login_required
+@require_POST
+def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _visible_request(user, request_id)
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.request_approve(request_id=item.pk, actor=user, comment=comment)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        item.deal.refresh_from_db(fields=["state"])
+        messages.success(
+            request,
+            _("已批准：“%(title)s”进入“%(state)s”。")
+            % {"title": item.deal.title, "state": DealState(item.deal.state).label},
+        )
+    return _back(request, reverse("deal-detail", args=[item.deal_id]))
+
+
+@login_required
+@require_POST
+def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _visible_request(user, request_id)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("驳回必须说明理由，方便经纪人改进。"))
+        return _back(request, reverse("deal-detail", args=[item.deal_id]))
+    try:
+        services.request_reject(request_id=item.pk, actor=user, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("已驳回申请，项目停留在当前阶段。"))
+    return _back(request, reverse("deal-detail", args=[item.deal_id]))
+
+
+@login_required
+@require_POST
+def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
+    user = _user(request)
+    item = _visible_request(user, request_id)
+    try:
+        services.request_withdraw(request_id=item.pk, actor=user)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("已撤回申请。"))
+    return redirect("deal-detail", deal_id=item.deal_id)
+
+
+# --- public submission forms (no sign-in) -------------------------------------------------------
+
+
+def _public_submit(
+    request: HttpRequest,
+    form_class: type[DemandSubmitForm] | type[AchievementSubmitForm],
+    kind: str,
+) -> HttpResponse:
+    create = services.demand_create if kind == "need" else services.achievement_create
+    form = form_class(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = create(actor=None, submitted_publicly=True, **form.cleaned_data)
+        except DjangoValidationError as exc:
+            form.add_error(None, exc)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            request.session["submitted"] = {"kind": kind, "id": record.pk, "title": record.title}
+            return redirect("submitted")
+    status = 400 if form.is_bound else 200
+    return render(request, "deals/submit.html", {"form": form, "kind": kind}, status=status)
+
+
+def demand_submit(request: HttpRequest) -> HttpResponse:
+    return _public_submit(request, DemandSubmitForm, "need")
+
+
+def achievement_submit(request: HttpRequest) -> HttpResponse:
+    return _public_submit(request, AchievementSubmitForm, "achievement")
+
+
+def submitted(request: HttpRequest) -> HttpResponse:
+    record = request.session.get("submitted")
+    if not record:
+        return redirect("demand-submit")
+    return render(request, "deals/submitted.html", {"record": record})

@@ -1,36 +1,40 @@
-"""`make bench`: runs every bench/bench_*.py module's main(), each printing its figures
-against its targets. `python -m bench deals` runs only the modules whose name contains "deals"."""
+"""`make bench`: runs every bench/bench_*.py module's main() in its own process (each sets up
+its own database), each printing its figures against its targets.
+`python -m bench deals` runs only the modules whose name contains "deals"."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import pkgutil
+import subprocess
 import sys
 import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     wanted = sys.argv[1:]
-    import bench
-
-    names = sorted(
-        m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_")
-    )
-    failed = []
+    names = sorted(m.name for m in pkgutil.iter_modules([str(HERE)]) if m.name.startswith("bench_"))
+    missed = []
     for name in names:
         if wanted and not any(w in name for w in wanted):
             continue
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()
-        module = importlib.import_module(f"bench.{name}")
-        ok = module.main()
+        code = (
+            f"import sys, bench.{name} as m; ok = m.main(); sys.exit(1 if ok is False else 0)"
+        )
+        env = {"DJANGO_SETTINGS_MODULE": "config.settings.test", **os.environ}
+        result = subprocess.run([sys.executable, "-c", code], cwd=HERE.parent, env=env)
         print(f"--- {name}: {time.perf_counter() - started:.1f} s", flush=True)
-        if ok is False:
-            failed.append(name)
-    if failed:
-        print(f"\nTargets missed in: {', '.join(failed)}")
+        if result.returncode != 0:
+            missed.append(name)
+    if missed:
+        print(f"\nTargets missed (or errors) in: {', '.join(missed)}")
+    else:
+        print("\nAll benchmark targets met.")
     return 0
 
 

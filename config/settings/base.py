@@ -1,6 +1,7 @@
 """DealDesk settings: everything comes from the environment, with safe local defaults."""
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -110,6 +111,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Until `collectstatic` fills STATIC_ROOT (production), WhiteNoise serves from the finders in DEBUG
+# and would warn on every start that the folder is missing.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))

@@ -1,0 +1,79 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from contracts.models import Contract, ContractDocument, ExchangeRegistration
+
+
+class ReadOnlyStateMixin:
+    # State and history move through the services (who, why, side effects); the admin shows them.
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class DocumentInline(admin.TabularInline):
+    model = ContractDocument
+    extra = 0
+    can_delete = False
+    fields = ["version", "status", "final", "template_version", "sha256", "size", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
+    list_display = [
+        "number",
+        "title",
+        "contract_type",
+        "status",
+        "version",
+        "is_current",
+        "amount",
+        "technology_amount",
+        "signed_on",
+    ]
+    list_filter = ["status", "contract_type", "is_current"]
+    search_fields = ["number", "title", "deal__title"]
+    raw_id_fields = ["deal", "supersedes", "created_by", "signed_by"]
+    inlines = [DocumentInline]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # A signed contract never changes; a draft is edited through the app (validation, revision).
+        return [f.name for f in Contract._meta.fields]
+
+
+@admin.register(ContractDocument)
+class ContractDocumentAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
+    list_display = [
+        "contract",
+        "version",
+        "status",
+        "final",
+        "template_version",
+        "size",
+        "created_at",
+    ]
+    list_filter = ["status", "final", "template_version"]
+    search_fields = ["contract__number", "sha256"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [f.name for f in ContractDocument._meta.fields]
+
+
+@admin.register(ExchangeRegistration)
+class ExchangeRegistrationAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
+    list_display = [
+        "registration_number",
+        "contract",
+        "exchange",
+        "registered_on",
+        "certificate_number",
+        "cancelled_at",
+    ]
+    list_filter = ["exchange"]
+    search_fields = ["registration_number", "certificate_number", "contract__number"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [f.name for f in ExchangeRegistration._meta.fields]

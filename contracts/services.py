@@ -1,0 +1,502 @@
+"""Writes of contracts. Each is one action with an acting user and a recorded reason.
+
+Who may act on a deal's contract: its brokers, the supervisors of its organisation, admins.
+Everyone else never gets here: the API resolves the deal with `deal_get_for_user` first (404).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brokers.models import BrokerProfile, User
+from common.exceptions import Conflict, NotAllowed, ValidationFailed
+from contracts import validation as v
+from contracts.models import (
+    Contract,
+    ContractDocument,
+    ContractStatus,
+    DocumentStatus,
+    ExchangeRegistration,
+    PaymentMode,
+)
+from contracts.signals import registration_cancelled
+from deals.models import Deal, DealBroker, DealState
+
+logger = logging.getLogger(__name__)
+
+EDITABLE_FIELDS = (
+    "contract_type",
+    "subtype",
+    "title",
+    "party_a",
+    "party_b",
+    "amount",
+    "technology_amount",
+    "payment_mode",
+    "payment_terms",
+    "payment_schedule",
+    "clauses",
+    "patent",
+    "sign_place",
+    "valid_from",
+    "valid_to",
+)
+
+
+class ContractLocked(Conflict):
+    code = "contract_signed"
+
+
+def _stamp(obj: Any, actor: User | None, reason: str) -> None:
+    """Record who and why on the history row the next save() writes (tasks have no middleware)."""
+    obj._history_user = actor
+    obj._change_reason = reason[:100]
+
+
+def can_act(*, deal: Deal, user: User) -> bool:
+    if user.is_admin:
+        return True
+    if user.is_supervisor:
+        return user.organisation_id == deal.organisation_id
+    return DealBroker.objects.filter(deal_id=deal.pk, user_id=user.pk).exists()
+
+
+def _require_actor(deal: Deal, user: User) -> None:
+    if not can_act(deal=deal, user=user):
+        raise NotAllowed(_("只有本项目的经纪人、本机构主管或管理员可以办理合同。"))
+
+
+def intermediary_block(deal: Deal) -> dict[str, str]:
+    """The broker as intermediary (中介方): the deal's organisation and its lead broker."""
+    lead = deal.lead_broker
+    profile = BrokerProfile.objects.filter(user_id=lead.pk).first()
+    return {
+        "organisation": deal.organisation.name,
+        "broker": str(lead),
+        "certificate_number": profile.certificate_number if profile else "",
+    }
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate the full set of a contract's editable fields; returns them normalised."""
+    out: dict[str, Any] = {}
+    out["contract_type"], out["subtype"] = v.type_and_subtype(
+        fields.get("contract_type"), fields.get("subtype")
+    )
+    out["title"] = v.text(fields.get("title"), "title", max_length=200)
+    out["party_a"] = v.party(fields.get("party_a"), "party_a")
+    out["party_b"] = v.party(fields.get("party_b"), "party_b")
+    out["amount"] = v.money(fields.get("amount"), "amount")
+    out["technology_amount"] = v.money(fields.get("technology_amount"), "technology_amount")
+    v.amounts(out["amount"], out["technology_amount"])
+    out["payment_mode"], out["payment_schedule"] = v.payment(
+        fields.get("payment_mode") or PaymentMode.LUMP_SUM,
+        fields.get("payment_schedule"),
+        out["amount"],
+    )
+    out["payment_terms"] = v.text(
+        fields.get("payment_terms"), "payment_terms", max_length=5000, required=False
+    )
+    out["clauses"] = v.clauses(fields.get("clauses"), out["contract_type"])
+    out["patent"] = v.patent(fields.get("patent"))
+    out["sign_place"] = v.text(fields.get("sign_place"), "sign_place", max_length=200)
+    out["valid_from"] = v.date(fields.get("valid_from"), "valid_from")
+    out["valid_to"] = v.date(fields.get("valid_to"), "valid_to")
+    v.validity(out["valid_from"], out["valid_to"])
+    return out
+
+
+def _contract_number(deal: Deal, version: int) -> str:
+    base = f"JSHT{timezone.localdate():%Y}{deal.pk:06d}"
+    return base if version == 1 else f"{base}-V{version}"
+
+
+def _lock_contract(contract_id: int) -> Contract:
+    return Contract.objects.select_for_update().select_related("deal").get(pk=contract_id)
+
+
+# --- drafting -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
+    """Draft the deal's contract. A deal has one current contract; change a signed one by a new
+    version (`contract_new_version`), not by a second draft."""
+    deal = (
+        Deal.objects.select_for_update()
+        .select_related("organisation", "lead_broker")
+        .get(pk=deal.pk)
+    )
+    _require_actor(deal, actor)
+    if deal.state in (DealState.REGISTERED, DealState.LOST):
+        raise Conflict(_("项目已结束，不能再起草合同。"), code="deal_closed")
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationFailed(_("未知字段：%(f)s。") % {"f": "、".join(unknown)})
+    if Contract.objects.filter(deal=deal, is_current=True).exists():
+        raise Conflict(
+            _("本项目已有合同：请修改现有草稿，或对已签署的合同创建新版本。"),
+            code="contract_exists",
+        )
+    cleaned = _clean(fields)
+    last = Contract.objects.filter(deal=deal).aggregate(m=Max("version"))["m"] or 0
+    contract = Contract(
+        deal=deal,
+        version=last + 1,
+        number=_contract_number(deal, last + 1),
+        intermediary=intermediary_block(deal),
+        created_by=actor,
+        **cleaned,
+    )
+    _stamp(contract, actor, "起草合同")
+    contract.save()
+    return contract
+
+
+def contract_assert_editable(contract: Contract) -> None:
+    if not contract.is_editable:
+        raise ContractLocked(
+            _("合同已%(status)s，不能再修改；如需变更，请创建新版本。")
+            % {"status": ContractStatus(contract.status).label},
+            blockers=[_("已签署的合同只能以新版本变更。")],
+        )
+
+
+@transaction.atomic
+def contract_update(
+    *, contract: Contract, actor: User, reason: str = "修改合同草稿", **fields: Any
+) -> Contract:
+    contract = _lock_contract(contract.pk)
+    _require_actor(contract.deal, actor)
+    contract_assert_editable(contract)
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationFailed(_("未知字段：%(f)s。") % {"f": "、".join(unknown)})
+    merged = {key: getattr(contract, key) for key in EDITABLE_FIELDS}
+    merged.update(fields)
+    cleaned = _clean(merged)
+    changed = {k: val for k, val in cleaned.items() if getattr(contract, k) != val}
+    intermediary = intermediary_block(contract.deal)
+    if not changed and intermediary == contract.intermediary:
+        return contract  # a no-op save would write an empty history row
+    for key, value in changed.items():
+        setattr(contract, key, value)
+    contract.intermediary = intermediary
+    contract.revision += 1
+    _stamp(contract, actor, reason)
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def contract_sign(*, contract: Contract, actor: User, signed_on: Any) -> Contract:
+    """Record that the parties signed; from now on the contract is immutable. The signed text's
+    PDF is rendered after commit."""
+    contract = _lock_contract(contract.pk)
+    _require_actor(contract.deal, actor)
+    if contract.status != ContractStatus.DRAFT:
+        raise ContractLocked(
+            _("合同当前状态为“%(status)s”，只有草稿可以签署。")
+            % {"status": ContractStatus(contract.status).label},
+            blockers=[],
+        )
+    if not contract.is_current:
+        raise Conflict(_("这不是本项目的当前合同版本。"), code="not_current")
+    signed = v.date(signed_on, "signed_on")
+    if signed > timezone.localdate():
+        raise ValidationFailed(
+            _("signed_on: 签订日期不能在将来；请在双方签署后录入。"), code="invalid_signed_on"
+        )
+    if signed > contract.valid_to:
+        raise ValidationFailed(
+            _("signed_on: 签订日期（%(d)s）晚于合同有效期截止日（%(to)s）。")
+            % {"d": signed, "to": contract.valid_to},
+            code="invalid_signed_on",
+        )
+    contract.intermediary = intermediary_block(contract.deal)
+    contract.sign()
+    contract.signed_on = signed
+    contract.signed_by = actor
+    contract.signed_at = timezone.now()
+    contract.revision += 1
+    _stamp(contract, actor, "合同签署")
+    contract.save()
+    document_request(contract=contract, actor=actor)
+    return contract
+
+
+@transaction.atomic
+def contract_new_version(
+    *, contract: Contract, actor: User, reason: str, **changes: Any
+) -> Contract:
+    """Change a signed contract: a new draft version that supersedes it. The old version stays
+    signed and unchanged, with its documents; it is no longer the deal's current contract."""
+    old = _lock_contract(contract.pk)
+    _require_actor(old.deal, actor)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请说明变更原因（reason）。"), code="reason_required")
+    if old.status != ContractStatus.SIGNED or not old.is_current:
+        raise Conflict(
+            _("只有当前的已签署合同可以创建新版本（已登记的合同请先撤销登记）。"),
+            code="transition_not_allowed",
+        )
+    merged = {key: getattr(old, key) for key in EDITABLE_FIELDS}
+    merged.update(changes)
+    cleaned = _clean(merged)
+    old.is_current = False
+    _stamp(old, actor, f"被新版本取代：{reason}")
+    old.save()
+    last = Contract.objects.filter(deal_id=old.deal_id).aggregate(m=Max("version"))["m"] or 0
+    new = Contract(
+        deal=old.deal,
+        version=last + 1,
+        number=f"{old.number.split('-V')[0]}-V{last + 1}",
+        supersedes=old,
+        intermediary=intermediary_block(old.deal),
+        created_by=actor,
+        **cleaned,
+    )
+    _stamp(new, actor, reason)
+    new.save()
+    return new
+
+
+@transaction.atomic
+def contract_cancel(*, contract: Contract, actor: User, reason: str) -> Contract:
+    contract = _lock_contract(contract.pk)
+    _require_actor(contract.deal, actor)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请说明作废原因（reason）。"), code="reason_required")
+    if contract.status not in (ContractStatus.DRAFT, ContractStatus.SIGNED):
+        raise Conflict(
+            _("合同当前状态为“%(status)s”，不能作废（已登记的合同请先撤销登记）。")
+            % {"status": ContractStatus(contract.status).label},
+            code="transition_not_allowed",
+        )
+    contract.cancel()
+    contract.is_current = False
+    contract.cancel_reason = reason.strip()
+    _stamp(contract, actor, reason)
+    contract.save()
+    return contract
+
+
+# --- PDF documents ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_request(*, contract: Contract, actor: User | None) -> ContractDocument:
+    """Ask for the contract's PDF; rendered by a task after commit. Asking again for an unchanged
+    contract returns the pending or ready document instead of rendering the same bytes twice."""
+    from contracts.pdf import TEMPLATE_VERSION, template_name_for
+    from contracts.tasks import render_contract_document
+
+    contract = _lock_contract(contract.pk)
+    if actor is not None:
+        _require_actor(contract.deal, actor)
+    if contract.status == ContractStatus.CANCELLED:
+        raise Conflict(_("合同已作废，不能再生成文本。"), code="contract_cancelled")
+    existing = (
+        contract.documents.filter(
+            contract_revision=contract.revision,
+            template_version=TEMPLATE_VERSION,
+            status__in=[DocumentStatus.PENDING, DocumentStatus.READY],
+        )
+        .order_by("-version")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    last = contract.documents.aggregate(m=Max("version"))["m"] or 0
+    document = ContractDocument(
+        contract=contract,
+        version=last + 1,
+        contract_revision=contract.revision,
+        final=contract.status != ContractStatus.DRAFT,
+        template_name=template_name_for(contract.contract_type),
+        template_version=TEMPLATE_VERSION,
+        created_by=actor,
+    )
+    _stamp(document, actor, "请求生成合同文本")
+    document.save()
+    document_id = document.pk
+    transaction.on_commit(lambda: render_contract_document.delay(document_id))
+    return document
+
+
+def document_render(*, document_id: int) -> ContractDocument:
+    """Render a pending document and store it. Idempotent: a document that is no longer pending
+    is returned as it is. A failure is written on the document (status failed, the message), except
+    transient database errors, which the task retries."""
+    from contracts.pdf import PdfError, render_contract_pdf
+
+    document = ContractDocument.objects.select_related("contract__deal").get(pk=document_id)
+    if document.status != DocumentStatus.PENDING:
+        return document
+    contract = document.contract
+    # Render outside any transaction: it takes a fraction of a second to seconds, and holding row
+    # locks that long would stall the users editing the deal.
+    try:
+        pdf = render_contract_pdf(contract, final=document.final)
+    except OperationalError:
+        raise
+    except PdfError as exc:
+        return _document_fail(document_id, str(exc))
+    except Exception as exc:
+        logger.exception("contract document %s failed to render", document_id)
+        return _document_fail(
+            document_id,
+            _("生成失败（%(kind)s）：%(msg)s") % {"kind": type(exc).__name__, "msg": exc},
+        )
+    digest = hashlib.sha256(pdf.data).hexdigest()
+    name = f"contracts/{contract.pk}/{contract.number}-d{document.version}-{digest[:16]}.pdf"
+    # A retried task finds its own file already there: same name, same bytes, keep it.
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(pdf.data))
+    with transaction.atomic():
+        document = ContractDocument.objects.select_for_update().get(pk=document_id)
+        if document.status != DocumentStatus.PENDING:
+            return document
+        document.file.name = name
+        document.sha256 = digest
+        document.size = len(pdf.data)
+        document.pages = pdf.pages
+        document.status = DocumentStatus.READY
+        document.error = ""
+        document.rendered_at = timezone.now()
+        document.attempts += 1
+        _stamp(document, None, "合同文本已生成")
+        document.save()
+    return document
+
+
+def _document_fail(document_id: int, message: str) -> ContractDocument:
+    with transaction.atomic():
+        document = ContractDocument.objects.select_for_update().get(pk=document_id)
+        if document.status != DocumentStatus.PENDING:
+            return document
+        document.status = DocumentStatus.FAILED
+        document.error = message[:5000]
+        document.attempts += 1
+        _stamp(document, None, "合同文本生成失败")
+        document.save()
+    logger.warning("contract document %s failed: %s", document_id, message)
+    return document
+
+
+# --- registration -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def registration_record(
+    *,
+    contract: Contract,
+    actor: User,
+    exchange: Any,
+    registration_number: Any,
+    registered_on: Any,
+    certificate_number: Any = "",
+) -> ExchangeRegistration:
+    """Record the office's registration of a signed contract; the contract becomes registered."""
+    contract = _lock_contract(contract.pk)
+    _require_actor(contract.deal, actor)
+    exchange = v.text(exchange, "exchange", max_length=200)
+    number = v.registration_number(registration_number)
+    on = v.date(registered_on, "registered_on")
+    certificate = v.text(certificate_number, "certificate_number", max_length=50, required=False)
+    if contract.status != ContractStatus.SIGNED or not contract.is_current:
+        raise Conflict(
+            _("只有当前的已签署合同可以登记（合同当前状态：%(status)s）。")
+            % {"status": ContractStatus(contract.status).label},
+            code="transition_not_allowed",
+            blockers=[_("请先签署合同。")] if contract.status == ContractStatus.DRAFT else [],
+        )
+    if ExchangeRegistration.objects.filter(contract=contract).exists():
+        raise Conflict(
+            _("该合同版本的登记已被撤销；重新登记请创建新的合同版本。"),
+            code="registration_cancelled",
+        )
+    assert contract.signed_on is not None  # a signed contract has its date (a DB constraint)
+    if on < contract.signed_on:
+        raise ValidationFailed(
+            _("registered_on: 登记日期（%(on)s）不能早于合同签订日期（%(signed)s）。")
+            % {"on": on, "signed": contract.signed_on},
+            code="invalid_registered_on",
+        )
+    if on > timezone.localdate():
+        raise ValidationFailed(
+            _("registered_on: 登记日期不能在将来。"), code="invalid_registered_on"
+        )
+    if ExchangeRegistration.objects.filter(registration_number=number).exists():
+        raise ValidationFailed(
+            _("registration_number: 登记编号 %(n)s 已被另一份合同使用，请核对。") % {"n": number},
+            code="registration_number_taken",
+        )
+    registration = ExchangeRegistration(
+        contract=contract,
+        exchange=exchange,
+        registration_number=number,
+        registered_on=on,
+        certificate_number=certificate,
+        recorded_by=actor,
+    )
+    _stamp(registration, actor, "录入合同登记")
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError as exc:  # a parallel recording of the same number won
+        raise ValidationFailed(
+            _("registration_number: 登记编号 %(n)s 已被使用。") % {"n": number},
+            code="registration_number_taken",
+        ) from exc
+    contract.register()
+    _stamp(contract, actor, "合同已登记")
+    contract.save()
+    return registration
+
+
+@transaction.atomic
+def registration_cancel(*, contract: Contract, actor: User, reason: str) -> ExchangeRegistration:
+    """Deregister (撤销登记): the contract goes back to signed; rewards listen and claw back."""
+    contract = _lock_contract(contract.pk)
+    if not (
+        actor.is_admin
+        or (actor.is_supervisor and actor.organisation_id == contract.deal.organisation_id)
+    ):
+        raise NotAllowed(_("只有本机构主管或管理员可以撤销合同登记。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("请说明撤销登记的原因（reason）。"), code="reason_required")
+    registration = (
+        ExchangeRegistration.objects.select_for_update().filter(contract=contract).first()
+    )
+    if registration is None or not registration.is_active:
+        raise Conflict(_("该合同没有有效的登记记录。"), code="not_registered")
+    registration.cancelled_at = timezone.now()
+    registration.cancelled_by = actor
+    registration.cancel_reason = reason[:5000]
+    _stamp(registration, actor, reason)
+    registration.save()
+    contract.deregister()
+    _stamp(contract, actor, f"撤销登记：{reason}")
+    contract.save()
+    contract_id, deal_id, actor_id = contract.pk, contract.deal_id, actor.pk
+    transaction.on_commit(
+        lambda: registration_cancelled.send(
+            sender=ExchangeRegistration,
+            contract_id=contract_id,
+            deal_id=deal_id,
+            actor_id=actor_id,
+            reason=reason,
+        )
+    )
+    return registration

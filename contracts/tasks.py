@@ -1,0 +1,41 @@
+"""Celery tasks of the contracts app: thin, idempotent, ids in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from contracts.models import ContractDocument, DocumentStatus
+
+# A pending document older than this was most likely lost (broker down at commit, worker killed):
+# the sweep enqueues it again; rendering is idempotent, so a late original does no harm.
+STALE_PENDING = dt.timedelta(minutes=5)
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+    acks_late=True,
+)
+def render_contract_document(document_id: int) -> str:
+    from contracts.services import document_render
+
+    return document_render(document_id=document_id).status
+
+
+@shared_task
+def sweep_pending_documents() -> int:
+    cutoff = timezone.now() - STALE_PENDING
+    ids = list(
+        ContractDocument.objects.filter(
+            status=DocumentStatus.PENDING, created_at__lt=cutoff
+        ).values_list("id", flat=True)[:200]
+    )
+    for document_id in ids:
+        render_contract_document.delay(document_id)
+    return len(ids)

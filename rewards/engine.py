@@ -61,7 +61,7 @@ class Terms:
 
 
 def tiers_from_json(raw: Any) -> tuple[Tier, ...]:
-    """Parse `[{"up_to": "30000000.00"|null, "rate": "0.005", "cap"?: "..."}]`; raises ValueError."""
+    """Parse `[{"up_to": "30000000.00" | null, "rate": "0.005", "cap"?: "..."}]`."""
     if raw in (None, ""):
         return ()
     if not isinstance(raw, list):

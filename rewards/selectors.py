@@ -1,0 +1,161 @@
+"""Reads of rewards and policies. Every list, export and API queryset goes through
+`rewards_visible_to(user)` (the pages engineer relies on its name)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from brokers.models import Role, User
+from brokers.regions import region_ancestors
+from contracts.models import ExchangeRegistration
+from deals.models import Deal, DealBroker, DealState
+from deals.selectors import deals_visible_to
+from rewards.models import Basis, Reward, RewardPolicy, RewardShare
+
+
+def rewards_visible_to(user: User) -> QuerySet[Reward]:
+    """A broker sees the rewards they share in; supervisors and finance their organisation's;
+    admins all. Fetches what a ledger row shows (deal, policy, shares with users, clawback)."""
+    qs = Reward.objects.select_related(
+        "deal", "deal__organisation", "policy", "approved_by", "paid_by", "clawback"
+    ).prefetch_related(
+        Prefetch(
+            "shares", queryset=RewardShare.objects.select_related("user").order_by("-share", "id")
+        )
+    )
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_admin:
+        return qs
+    if user.role in (Role.SUPERVISOR, Role.FINANCE):
+        return qs.filter(deal__in=deals_visible_to(user))
+    mine = RewardShare.objects.filter(reward_id=OuterRef("pk"), user_id=user.pk)
+    return qs.filter(Exists(mine))
+
+
+def reward_get_for_user(*, user: User, reward_id: int | str) -> Reward:
+    try:
+        return rewards_visible_to(user).get(pk=int(reward_id))
+    except (Reward.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def rewards_filtered(
+    qs: QuerySet[Reward],
+    *,
+    year: int | None = None,
+    broker_id: int | None = None,
+    status: str | None = None,
+) -> QuerySet[Reward]:
+    if year is not None:
+        qs = qs.filter(year=year)
+    if broker_id is not None:
+        qs = qs.filter(
+            Exists(RewardShare.objects.filter(reward_id=OuterRef("pk"), user_id=broker_id))
+        )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def policies_all() -> QuerySet[RewardPolicy]:
+    return RewardPolicy.objects.select_related("created_by").order_by("region", "-effective_from")
+
+
+def pick_policy(
+    policies: Iterable[RewardPolicy], *, region: str, on: dt.date
+) -> RewardPolicy | None:
+    """The policy in force on `on` for `region`: the district's own, else its city's, else its
+    province's (most specific wins). Policies of one region never overlap (policy_create checks)."""
+    by_region: dict[str, list[RewardPolicy]] = {}
+    for policy in policies:
+        by_region.setdefault(policy.region, []).append(policy)
+    for code in region_ancestors(region):
+        for policy in by_region.get(code, []):
+            if policy.effective_from <= on and (
+                policy.effective_to is None or on <= policy.effective_to
+            ):
+                return policy
+    return None
+
+
+def policy_in_force(*, region: str, on: dt.date) -> RewardPolicy | None:
+    candidates = RewardPolicy.objects.filter(region__in=region_ancestors(region))
+    return pick_policy(candidates, region=region, on=on)
+
+
+@dataclass
+class DealFacts:
+    """What the computation needs to know about one registered deal."""
+
+    deal_id: int
+    title: str
+    region: str
+    lead_broker_id: int
+    brokers: list[tuple[int, Decimal, str]] = field(default_factory=list)  # user, share, name
+    contract_id: int | None = None
+    contract_number: str = ""
+    registration_number: str = ""
+    registered_on: dt.date | None = None
+    amounts: dict[str, Decimal] = field(default_factory=dict)
+
+
+def deal_facts(deal_ids: list[int]) -> dict[int, DealFacts]:
+    """Facts of the registered deals among `deal_ids`, in three queries whatever their number."""
+    facts = {
+        row["id"]: DealFacts(
+            deal_id=row["id"],
+            title=row["title"],
+            region=row["demand__region"],
+            lead_broker_id=row["lead_broker_id"],
+        )
+        for row in Deal.objects.filter(pk__in=deal_ids, state=DealState.REGISTERED).values(
+            "id", "title", "demand__region", "lead_broker_id"
+        )
+    }
+    if not facts:
+        return facts
+    # The active registration of the deal's current contract (contracts.selectors.
+    # registration_for_deal, for many deals at once).
+    registrations = ExchangeRegistration.objects.filter(
+        contract__deal_id__in=list(facts), contract__is_current=True, cancelled_at__isnull=True
+    ).values(
+        "contract__deal_id",
+        "contract_id",
+        "contract__number",
+        "contract__amount",
+        "contract__technology_amount",
+        "registration_number",
+        "registered_on",
+    )
+    for row in registrations:
+        f = facts[row["contract__deal_id"]]
+        f.contract_id = row["contract_id"]
+        f.contract_number = row["contract__number"]
+        f.registration_number = row["registration_number"]
+        f.registered_on = row["registered_on"]
+        f.amounts = {
+            Basis.TECHNOLOGY_AMOUNT: row["contract__technology_amount"],
+            Basis.CONTRACT_AMOUNT: row["contract__amount"],
+        }
+    links = (
+        DealBroker.objects.filter(deal_id__in=list(facts))
+        .order_by("deal_id", "-share", "user_id")
+        .values_list("deal_id", "user_id", "share", "user__display_name", "user__username")
+    )
+    for deal_id, user_id, share, display_name, username in links:
+        facts[deal_id].brokers.append((user_id, share, display_name or username))
+    return facts
+
+
+def registered_deals_without_reward() -> QuerySet[Deal]:
+    """Registered deals no reward was computed for (a lost enqueue): the sweep's work list."""
+    return Deal.objects.filter(state=DealState.REGISTERED).filter(
+        ~Q(Exists(Reward.objects.filter(deal_id=OuterRef("pk"))))
+    )

@@ -37,7 +37,12 @@ def _populate() -> dict:
     org = Organisation.objects.create(name="浙江省技术转移中心（基准）", region="330000")
     brokers = User.objects.bulk_create(
         [
-            User(username=f"bench_broker{i}", role=Role.BROKER, organisation=org, display_name=f"经纪人{i}")
+            User(
+                username=f"bench_broker{i}",
+                role=Role.BROKER,
+                organisation=org,
+                display_name=f"经纪人{i}",
+            )
             for i in range(200)
         ]
     )
@@ -58,7 +63,9 @@ def _populate() -> dict:
     )
     achievements = Achievement.objects.bulk_create(
         [
-            Achievement(title=f"成果{i}", description="一种改进工艺", owner="某大学", region="330100")
+            Achievement(
+                title=f"成果{i}", description="一种改进工艺", owner="某大学", region="330100"
+            )
             for i in range(500)
         ]
     )
@@ -115,8 +122,13 @@ def _populate() -> dict:
         batch_size=5000,
     )
     token = Token.objects.create(user=supervisor)
-    return {"token": token.key, "supervisor": supervisor, "brokers": brokers, "demands": demands,
-            "achievements": achievements}
+    return {
+        "token": token.key,
+        "supervisor": supervisor,
+        "brokers": brokers,
+        "demands": demands,
+        "achievements": achievements,
+    }
 
 
 def measure(label: str) -> bool:

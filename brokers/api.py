@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -77,5 +76,3 @@ class BrokerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.brokers_visible_to(self.request.user)  # type: ignore[arg-type]
-
-

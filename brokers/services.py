@@ -11,7 +11,9 @@ from common.exceptions import NotAllowed, ValidationFailed
 
 
 def organisation_get_or_create(*, name: str, region: str = "") -> Organisation:
-    org, _created = Organisation.objects.get_or_create(name=name.strip(), defaults={"region": region})
+    org, _created = Organisation.objects.get_or_create(
+        name=name.strip(), defaults={"region": region}
+    )
     return org
 
 
@@ -34,7 +36,9 @@ def user_create(
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(_("用户名已被占用，请换一个。"))
     region_code = resolve_region(region) if region else ""
-    org = organisation_get_or_create(name=organisation, region=region_code) if organisation else None
+    org = (
+        organisation_get_or_create(name=organisation, region=region_code) if organisation else None
+    )
     user = User(
         username=username,
         role=role,

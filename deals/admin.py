@@ -22,7 +22,15 @@ class DemandAdmin(SimpleHistoryAdmin):
 
 @admin.register(Achievement)
 class AchievementAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "owner", "kind", "patent_number", "industry", "maturity", "asking_price"]
+    list_display = [
+        "title",
+        "owner",
+        "kind",
+        "patent_number",
+        "industry",
+        "maturity",
+        "asking_price",
+    ]
     list_filter = ["kind", "industry", "maturity"]
     search_fields = ["title", "description", "owner", "patent_number", "external_id"]
 
@@ -51,7 +59,14 @@ class DealAdmin(SimpleHistoryAdmin):
     list_display = ["title", "state", "organisation", "lead_broker", "due_at"]
     list_filter = ["state", "organisation"]
     search_fields = ["title", "demand__title", "demand__enterprise"]
-    readonly_fields = ["state", "state_entered_at", "due_at", "organisation", "lead_broker", "demand"]
+    readonly_fields = [
+        "state",
+        "state_entered_at",
+        "due_at",
+        "organisation",
+        "lead_broker",
+        "demand",
+    ]
     inlines = [DealBrokerInline, ActivityInline]
 
 

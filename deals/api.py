@@ -112,13 +112,13 @@ class _CatalogueViewSet(
     update_service: Any
     instance_kwarg: str
 
-    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         _require_writer(self.request.user)  # type: ignore[arg-type]
         serializer.instance = type(self).create_service(
             actor=self.request.user, **serializer.validated_data
         )
 
-    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         _require_writer(self.request.user)  # type: ignore[arg-type]
         serializer.instance = type(self).update_service(
             actor=self.request.user,
@@ -211,7 +211,9 @@ class DealSerializer(serializers.ModelSerializer):
         )
     )
     def get_brokers(self, deal: Deal) -> list[dict[str, Any]]:
-        return [{"user": link.user_id, "share": f"{link.share:.2f}"} for link in deal.broker_links.all()]
+        return [
+            {"user": link.user_id, "share": f"{link.share:.2f}"} for link in deal.broker_links.all()
+        ]
 
     def get_overdue(self, deal: Deal) -> bool:
         return deal.due_at is not None and deal.due_at < self.context.get("now", timezone.now())
@@ -300,7 +302,8 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 class TransitionOptionSerializer(serializers.Serializer):
     target = serializers.CharField()
-    label = serializers.CharField()
+    # "label" is the API's field name; it shadows Field.label on purpose.
+    label = serializers.CharField()  # type: ignore[assignment]
     kind = serializers.CharField()
     comment_required = serializers.BooleanField()
     allowed = serializers.BooleanField()
@@ -346,7 +349,10 @@ class HistoryEventSerializer(serializers.Serializer):
 
 
 class DealViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = DealSerializer
     filterset_class = DealFilter
@@ -400,13 +406,19 @@ class DealViewSet(
         deal = self.get_object()
         data = DealUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        deal = services.deal_rename(deal=deal, actor=request.user, title=data.validated_data["title"])  # type: ignore[arg-type]
+        deal = services.deal_rename(
+            deal=deal,
+            actor=request.user,  # type: ignore[arg-type]
+            title=data.validated_data["title"],
+        )  # type: ignore[arg-type]
         return self._deal_response(deal)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.partial_update(request, *args, **kwargs)
 
-    @extend_schema(request=LinkAchievementSerializer, responses={201: AchievementSerializer(many=True)})
+    @extend_schema(
+        request=LinkAchievementSerializer, responses={201: AchievementSerializer(many=True)}
+    )
     @action(detail=True, methods=["get", "post"])
     def achievements(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
@@ -431,7 +443,12 @@ class DealViewSet(
             data = BrokerShareSerializer(data=request.data, many=True)
             data.is_valid(raise_exception=True)
             rows = data.validated_data
-            users = {u.pk: u for u in users_visible_to(request.user).filter(pk__in=[r["user"] for r in rows])}  # type: ignore[arg-type]
+            users = {
+                u.pk: u
+                for u in users_visible_to(request.user).filter(  # type: ignore[arg-type]
+                    pk__in=[r["user"] for r in rows]
+                )
+            }
             missing = [r["user"] for r in rows if r["user"] not in users]
             if missing:
                 raise ValidationFailed(_("找不到这些用户：%(ids)s。") % {"ids": missing})
@@ -463,7 +480,9 @@ class DealViewSet(
         request=TransitionRequestCreateSerializer,
         responses={
             201: TransitionRequestSerializer,
-            409: OpenApiResponse(description="conditions_unmet / transition_not_allowed / request_pending"),
+            409: OpenApiResponse(
+                description="conditions_unmet / transition_not_allowed / request_pending"
+            ),
         },
     )
     @action(detail=True, methods=["get", "post"], url_path="transition-requests")
@@ -478,7 +497,9 @@ class DealViewSet(
                 target=data.validated_data["target"],
                 comment=data.validated_data.get("comment", ""),
             )
-            return Response(TransitionRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+            return Response(
+                TransitionRequestSerializer(created).data, status=status.HTTP_201_CREATED
+            )
         rows = deal.transition_requests.select_related("deal").order_by("id")
         return Response(TransitionRequestSerializer(rows, many=True).data)
 

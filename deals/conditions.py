@@ -9,7 +9,7 @@ agreement stage needs with `register_check("agreement_complete", fn)` in its App
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,8 +46,8 @@ class Condition:
             found.extend(check(deal))
         return found
 
-    def __call__(self, deal: Deal) -> bool:
-        return not self.blockers(deal)
+    def __call__(self, instance: Any) -> bool:
+        return not self.blockers(instance)
 
     def __repr__(self) -> str:
         return f"<Condition {self.name}>"

@@ -15,8 +15,6 @@ from simple_history.models import HistoricalRecords
 from brokers.models import Organisation, region_code_validator
 from deals import conditions as cond
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
 
 class Industry(models.TextChoices):
     MANUFACTURING = "manufacturing", _("高端装备制造")
@@ -39,7 +37,12 @@ class Demand(models.Model):
     industry = models.CharField(_("行业"), max_length=30, choices=Industry.choices, blank=True)
     region = models.CharField(_("所在地区代码"), max_length=6, validators=[region_code_validator])
     budget = models.DecimalField(
-        _("预算（元）"), **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+        _("预算（元）"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
     )
     deadline = models.DateField(_("期望解决日期"), null=True, blank=True)
     contact = models.CharField(_("联系人"), max_length=200, blank=True)
@@ -58,7 +61,8 @@ class Demand(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(budget__isnull=True) | Q(budget__gte=0), name="demand_budget_not_negative"
+                condition=Q(budget__isnull=True) | Q(budget__gte=0),
+                name="demand_budget_not_negative",
             )
         ]
 
@@ -82,9 +86,7 @@ class Achievement(models.Model):
     kind = models.CharField(
         _("类型"), max_length=20, choices=AchievementKind.choices, default=AchievementKind.PATENT
     )
-    patent_number = models.CharField(
-        _("专利号"), max_length=40, null=True, blank=True, unique=True
-    )
+    patent_number = models.CharField(_("专利号"), max_length=40, null=True, blank=True, unique=True)
     industry = models.CharField(_("行业"), max_length=30, choices=Industry.choices, blank=True)
     maturity = models.PositiveSmallIntegerField(
         _("技术成熟度（1–9）"),
@@ -93,7 +95,12 @@ class Achievement(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(9)],
     )
     asking_price = models.DecimalField(
-        _("意向价格（元）"), **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+        _("意向价格（元）"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
     )
     region = models.CharField(
         _("所在地区代码"), max_length=6, blank=True, validators=[region_code_validator]
@@ -161,7 +168,11 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         Organisation, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="deals"
     )
     state = FSMField(
-        _("阶段"), default=DealState.INTAKE, choices=DealState.choices, protected=True, db_index=True
+        _("阶段"),
+        default=DealState.INTAKE,
+        choices=DealState.choices,
+        protected=True,
+        db_index=True,
     )
     state_entered_at = models.DateTimeField(_("进入本阶段时间"))
     due_at = models.DateTimeField(_("本阶段期限"), null=True, blank=True, db_index=True)
@@ -305,6 +316,9 @@ class DealAchievement(models.Model):
             models.UniqueConstraint(fields=["deal", "achievement"], name="deal_achievement_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.deal_id} ↔ {self.achievement_id}"
+
 
 class DealBroker(models.Model):
     """A broker on a deal with an agreed credit share (all shares of a deal sum to 100)."""
@@ -326,6 +340,9 @@ class DealBroker(models.Model):
                 condition=Q(share__gte=0) & Q(share__lte=100), name="deal_broker_share_0_to_100"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.share}%"
 
 
 class ActivityKind(models.TextChoices):
@@ -352,6 +369,9 @@ class Activity(models.Model):
         verbose_name = _("洽谈/对接记录")
         verbose_name_plural = _("洽谈/对接记录")
         ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
 
 
 class RequestStatus(models.TextChoices):
@@ -393,11 +413,13 @@ class TransitionRequest(models.Model):
                 name="one_pending_request_per_deal",
             ),
             models.CheckConstraint(
-                condition=Q(status="pending") | Q(decided_by__isnull=False)
-                | Q(status="withdrawn"),
+                condition=Q(status="pending") | Q(decided_by__isnull=False) | Q(status="withdrawn"),
                 name="decided_request_has_decider",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id}: {self.from_state} → {self.target} ({self.status})"
 
 
 class EscalationKind(models.TextChoices):
@@ -422,6 +444,9 @@ class Escalation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deal", "kind", "key"], name="escalation_once")
         ]
+
+    def __str__(self) -> str:
+        return self.message
 
 
 # The matching engine's models (import jobs, index bookkeeping) live in their subpackage; Django

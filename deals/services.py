@@ -118,7 +118,9 @@ def demand_create(*, actor: User | None, reason: str = "新建需求", **fields:
     return demand
 
 
-def demand_update(*, demand: Demand, actor: User, reason: str = "修改需求", **fields: Any) -> Demand:
+def demand_update(
+    *, demand: Demand, actor: User, reason: str = "修改需求", **fields: Any
+) -> Demand:
     changed = {k: v for k, v in fields.items() if getattr(demand, k) != v}
     if not changed:
         return demand  # no-op saves would write empty history rows
@@ -168,7 +170,9 @@ def deal_create(
         lead_broker = actor
     elif actor.is_supervisor or actor.is_admin:
         if lead_broker is None:
-            raise ValidationFailed(_("请指定主办经纪人（lead_broker）。"), code="lead_broker_required")
+            raise ValidationFailed(
+                _("请指定主办经纪人（lead_broker）。"), code="lead_broker_required"
+            )
     else:
         raise NotAllowed(_("只有经纪人、主管或管理员可以创建项目。"))
     if lead_broker.role != Role.BROKER:
@@ -224,7 +228,7 @@ def _parse_share(raw: Any) -> Decimal:
     try:
         value = Decimal(str(raw))
     except (InvalidOperation, ValueError) as exc:
-        raise ValidationFailed(_("分成比例应为数字，例如 \"60.00\"。")) from exc
+        raise ValidationFailed(_('分成比例应为数字，例如 "60.00"。')) from exc
     if not value.is_finite() or value < 0 or value > 100:
         raise ValidationFailed(_("每位经纪人的分成比例应在 0 到 100 之间。"))
     if value != value.quantize(Decimal("0.01")):
@@ -289,7 +293,9 @@ def activity_log(
 ) -> Activity:
     _require_broker_on(deal, actor, _("记录洽谈和对接"))
     if kind not in ActivityKind.values:
-        raise ValidationFailed(_("类型应为 online_talk（线上洽谈）或 offline_meeting（线下对接）。"))
+        raise ValidationFailed(
+            _("类型应为 online_talk（线上洽谈）或 offline_meeting（线下对接）。")
+        )
     if kind == ActivityKind.OFFLINE_MEETING and not location.strip():
         raise ValidationFailed(_("线下对接请填写地点。"), code="location_required")
     if occurred_at > timezone.now() + dt.timedelta(days=1):
@@ -371,7 +377,9 @@ def _can_decide(request: TransitionRequest, user: User) -> None:
 def _lock_pending(request_id: int, actor: User) -> TransitionRequest:
     # Lock the request first, then its deal: every writer takes them in this order, so two
     # supervisors deciding at once serialise here and the second sees the first's decision.
-    request = TransitionRequest.objects.select_for_update().select_related("deal").get(pk=request_id)
+    request = (
+        TransitionRequest.objects.select_for_update().select_related("deal").get(pk=request_id)
+    )
     _can_decide(request, actor)
     if request.status != RequestStatus.PENDING:
         raise AlreadyDecided(
@@ -501,7 +509,10 @@ def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
             key=f"{deal.state}@{deal.state_entered_at.isoformat()}",
             defaults={
                 "message": _("“%(state)s”阶段已超期（期限 %(due)s）。")
-                % {"state": DealState(deal.state).label, "due": timezone.localtime(deal.due_at).date()}
+                % {
+                    "state": DealState(deal.state).label,
+                    "due": timezone.localtime(deal.due_at).date(),
+                }
             },
         )
         created += new

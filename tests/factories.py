@@ -75,7 +75,9 @@ class DemandFactory(factory.django.DjangoModelFactory):
         model = Demand
 
     title = factory.Sequence(lambda n: f"注塑件表面缩痕问题攻关{n}")
-    description = "公司汽车内饰件注塑后表面出现缩痕和熔接线，良品率只有 82%，希望引进工艺优化或模具改进技术。"
+    description = (
+        "公司汽车内饰件注塑后表面出现缩痕和熔接线，良品率只有 82%，希望引进工艺优化或模具改进技术。"
+    )
     enterprise = "宁波某汽车零部件有限公司"
     industry = "manufacturing"
     region = "330211"

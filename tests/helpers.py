@@ -27,7 +27,10 @@ def satisfy(deal: Deal, target: str) -> None:
         ActivityFactory(deal=deal, kind=ActivityKind.ONLINE_TALK, created_by=deal.lead_broker)
     if target == DealState.AGREEMENT:
         ActivityFactory(
-            deal=deal, kind=ActivityKind.OFFLINE_MEETING, location="企业会议室", created_by=deal.lead_broker
+            deal=deal,
+            kind=ActivityKind.OFFLINE_MEETING,
+            location="企业会议室",
+            created_by=deal.lead_broker,
         )
 
 

@@ -73,13 +73,17 @@ def test_bad_demands_get_400_with_a_message(api, broker, change):
 
 @pytest.mark.parametrize("change", ACHIEVEMENT_CASES, ids=lambda c: str(c)[:30])
 def test_bad_achievements_get_400_with_a_message(api, broker, change):
-    response = api(broker).post("/api/v1/achievements/", {**GOOD_ACHIEVEMENT, **change}, format="json")
+    response = api(broker).post(
+        "/api/v1/achievements/", {**GOOD_ACHIEVEMENT, **change}, format="json"
+    )
     assert response.status_code == 400, response.content
     assert Achievement.objects.count() == 0
 
 
 def test_good_inputs_are_accepted_and_region_names_become_codes(api, broker):
-    demand = api(broker).post("/api/v1/demands/", {**GOOD_DEMAND, "region": "镇海区"}, format="json")
+    demand = api(broker).post(
+        "/api/v1/demands/", {**GOOD_DEMAND, "region": "镇海区"}, format="json"
+    )
     assert demand.status_code == 201, demand.json()
     assert demand.json()["region"] == "330211"
     assert demand.json()["budget"] == "800000.00"
@@ -88,7 +92,10 @@ def test_good_inputs_are_accepted_and_region_names_become_codes(api, broker):
 
 
 def test_a_duplicate_patent_number_is_400(api, broker):
-    assert api(broker).post("/api/v1/achievements/", GOOD_ACHIEVEMENT, format="json").status_code == 201
+    assert (
+        api(broker).post("/api/v1/achievements/", GOOD_ACHIEVEMENT, format="json").status_code
+        == 201
+    )
     again = api(broker).post("/api/v1/achievements/", GOOD_ACHIEVEMENT, format="json")
     assert again.status_code == 400
     assert "patent_number" in again.json()
@@ -125,14 +132,58 @@ DEAL_CASES = [
     ("put", "/api/v1/deals/{deal}/brokers/", [{"user": "{user}", "share": "100.001"}]),
     ("put", "/api/v1/deals/{deal}/brokers/", [{"user": "{user}", "share": "-100"}]),
     ("put", "/api/v1/deals/{deal}/brokers/", [{"user": 999999, "share": "100"}]),
-    ("put", "/api/v1/deals/{deal}/brokers/", [{"user": "{user}", "share": "50"}, {"user": "{user}", "share": "50"}]),
+    (
+        "put",
+        "/api/v1/deals/{deal}/brokers/",
+        [{"user": "{user}", "share": "50"}, {"user": "{user}", "share": "50"}],
+    ),
     ("put", "/api/v1/deals/{deal}/brokers/", "not a list"),
     ("post", "/api/v1/deals/{deal}/activities/", {}),
-    ("post", "/api/v1/deals/{deal}/activities/", {"kind": "dinner", "occurred_at": "2026-11-01T10:00:00+08:00", "participants": "a", "minutes": "b"}),
-    ("post", "/api/v1/deals/{deal}/activities/", {"kind": "online_talk", "occurred_at": "昨天", "participants": "a", "minutes": "b"}),
-    ("post", "/api/v1/deals/{deal}/activities/", {"kind": "online_talk", "occurred_at": "2099-01-01T10:00:00+08:00", "participants": "a", "minutes": "b"}),
-    ("post", "/api/v1/deals/{deal}/activities/", {"kind": "offline_meeting", "occurred_at": "2026-11-01T10:00:00+08:00", "participants": "a", "minutes": "b"}),
-    ("post", "/api/v1/deals/{deal}/activities/", {"kind": "online_talk", "occurred_at": "2026-11-01T10:00:00+08:00", "participants": "a", "minutes": LONG * 3}),
+    (
+        "post",
+        "/api/v1/deals/{deal}/activities/",
+        {
+            "kind": "dinner",
+            "occurred_at": "2026-11-01T10:00:00+08:00",
+            "participants": "a",
+            "minutes": "b",
+        },
+    ),
+    (
+        "post",
+        "/api/v1/deals/{deal}/activities/",
+        {"kind": "online_talk", "occurred_at": "昨天", "participants": "a", "minutes": "b"},
+    ),
+    (
+        "post",
+        "/api/v1/deals/{deal}/activities/",
+        {
+            "kind": "online_talk",
+            "occurred_at": "2099-01-01T10:00:00+08:00",
+            "participants": "a",
+            "minutes": "b",
+        },
+    ),
+    (
+        "post",
+        "/api/v1/deals/{deal}/activities/",
+        {
+            "kind": "offline_meeting",
+            "occurred_at": "2026-11-01T10:00:00+08:00",
+            "participants": "a",
+            "minutes": "b",
+        },
+    ),
+    (
+        "post",
+        "/api/v1/deals/{deal}/activities/",
+        {
+            "kind": "online_talk",
+            "occurred_at": "2026-11-01T10:00:00+08:00",
+            "participants": "a",
+            "minutes": LONG * 3,
+        },
+    ),
     ("post", "/api/v1/deals/{deal}/transition-requests/", {}),
     ("post", "/api/v1/deals/{deal}/transition-requests/", {"target": "heaven"}),
     ("post", "/api/v1/deals/{deal}/transition-requests/", {"target": 7}),
@@ -152,7 +203,11 @@ def test_bad_deal_input_gets_a_4xx_with_a_message(api, deal, broker, method, url
     before = (Deal.objects.count(), deal.activities.count(), deal.broker_links.count())
     import json
 
-    text = json.dumps(body).replace('"{demand}"', str(deal.demand_id)).replace('"{user}"', str(broker.pk))
+    text = (
+        json.dumps(body)
+        .replace('"{demand}"', str(deal.demand_id))
+        .replace('"{user}"', str(broker.pk))
+    )
     payload = json.loads(text)
     response = getattr(api(broker), method)(url.format(deal=deal.pk), payload, format="json")
     assert response.status_code in (400, 409), (response.status_code, response.content[:300])

@@ -21,7 +21,10 @@ TRANSITIONS = [
     (S.ONLINE_TALKS, S.MATCHED, "back"),
     (S.OFFLINE_MEETING, S.ONLINE_TALKS, "back"),
     (S.AGREEMENT, S.OFFLINE_MEETING, "back"),
-    *[(state, S.LOST, "lost") for state in (S.INTAKE, S.MATCHED, S.ONLINE_TALKS, S.OFFLINE_MEETING, S.AGREEMENT)],
+    *[
+        (state, S.LOST, "lost")
+        for state in (S.INTAKE, S.MATCHED, S.ONLINE_TALKS, S.OFFLINE_MEETING, S.AGREEMENT)
+    ],
 ]
 # For each target, a source from which no transition leads there.
 FORBIDDEN = [
@@ -77,7 +80,9 @@ def test_broker_requests_and_supervisor_approves_every_transition(
         assert deal.lost_reason == "双方意向明确，申请变更"
 
     history = api(broker).get(f"/api/v1/deals/{deal.pk}/history/").json()
-    tail = [(e["event"], e["from_state"], e["to_state"], e["actor"]["username"]) for e in history[-3:]]
+    tail = [
+        (e["event"], e["from_state"], e["to_state"], e["actor"]["username"]) for e in history[-3:]
+    ]
     assert tail == [
         ("requested", source, target, broker.username),
         ("approved", source, target, supervisor.username),
@@ -108,7 +113,9 @@ def test_matched_is_not_a_target_from_a_lost_deal(api, deal, broker, supervisor)
 
 
 @pytest.mark.parametrize(("source", "target", "needle"), CONDITIONED, ids=lambda v: str(v))
-def test_unmet_conditions_are_409_with_blockers(api, deal, broker, supervisor, source, target, needle):
+def test_unmet_conditions_are_409_with_blockers(
+    api, deal, broker, supervisor, source, target, needle
+):
     deal = walk_to(deal, source, supervisor)
     response = request_move(api(broker), deal, target)
     assert response.status_code == 409
@@ -177,7 +184,9 @@ def test_supervisor_rejects_with_a_reason_and_the_deal_stays(api, deal, broker, 
     url = f"/api/v1/transition-requests/{created['id']}/reject/"
     missing = api(supervisor).post(url, {}, format="json")
     assert missing.status_code == 400 and "reason" in missing.json()
-    response = api(supervisor).post(url, {"reason": "候选成果价格超出企业预算，请补充备选"}, format="json")
+    response = api(supervisor).post(
+        url, {"reason": "候选成果价格超出企业预算，请补充备选"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "rejected"
     deal.refresh_from_db()
@@ -188,17 +197,24 @@ def test_supervisor_rejects_with_a_reason_and_the_deal_stays(api, deal, broker, 
     assert events[-1]["actor"]["username"] == supervisor.username
 
 
-def test_a_decided_request_cannot_be_decided_again(api, deal, broker, supervisor, second_supervisor):
+def test_a_decided_request_cannot_be_decided_again(
+    api, deal, broker, supervisor, second_supervisor
+):
     satisfy(deal, S.MATCHED)
     created = request_move(api(broker), deal, S.MATCHED).json()
-    assert api(supervisor).post(f"/api/v1/transition-requests/{created['id']}/approve/").status_code == 200
+    assert (
+        api(supervisor).post(f"/api/v1/transition-requests/{created['id']}/approve/").status_code
+        == 200
+    )
     for verb, body in (("approve", {}), ("reject", {"reason": "晚了"})):
         again = api(second_supervisor).post(
             f"/api/v1/transition-requests/{created['id']}/{verb}/", body, format="json"
         )
         assert again.status_code == 409
         assert again.json()["code"] == "already_decided"
-    assert [e["event"] for e in api(broker).get(f"/api/v1/deals/{deal.pk}/history/").json()].count("moved") == 1
+    assert [e["event"] for e in api(broker).get(f"/api/v1/deals/{deal.pk}/history/").json()].count(
+        "moved"
+    ) == 1
 
 
 def test_one_pending_request_per_deal(api, deal, broker, supervisor):
@@ -218,13 +234,17 @@ def test_going_back_or_closing_needs_a_reason(api, deal, broker, supervisor, tar
 
 
 def test_transitions_endpoint_explains_what_this_user_may_do(api, deal, broker, supervisor):
-    options = {o["target"]: o for o in api(broker).get(f"/api/v1/deals/{deal.pk}/transitions/").json()}
+    options = {
+        o["target"]: o for o in api(broker).get(f"/api/v1/deals/{deal.pk}/transitions/").json()
+    }
     assert set(options) == {S.MATCHED, S.LOST}
     assert options[S.MATCHED]["allowed"] is False
     assert any("候选成果" in b for b in options[S.MATCHED]["blockers"])
     assert options[S.LOST]["allowed"] is True and options[S.LOST]["comment_required"] is True
     satisfy(deal, S.MATCHED)
-    options = {o["target"]: o for o in api(broker).get(f"/api/v1/deals/{deal.pk}/transitions/").json()}
+    options = {
+        o["target"]: o for o in api(broker).get(f"/api/v1/deals/{deal.pk}/transitions/").json()
+    }
     assert options[S.MATCHED]["allowed"] is True
     as_supervisor = api(supervisor).get(f"/api/v1/deals/{deal.pk}/transitions/").json()
     assert all(not o["allowed"] for o in as_supervisor)
@@ -233,8 +253,14 @@ def test_transitions_endpoint_explains_what_this_user_may_do(api, deal, broker, 
 def test_withdrawn_request_frees_the_deal_for_a_new_one(api, deal, broker, supervisor):
     satisfy(deal, S.MATCHED)
     created = request_move(api(broker), deal, S.MATCHED).json()
-    assert api(supervisor).post(f"/api/v1/transition-requests/{created['id']}/withdraw/").status_code == 403
-    assert api(broker).post(f"/api/v1/transition-requests/{created['id']}/withdraw/").status_code == 200
+    assert (
+        api(supervisor).post(f"/api/v1/transition-requests/{created['id']}/withdraw/").status_code
+        == 403
+    )
+    assert (
+        api(broker).post(f"/api/v1/transition-requests/{created['id']}/withdraw/").status_code
+        == 200
+    )
     assert request_move(api(broker), deal, S.MATCHED).status_code == 201
 
 
@@ -245,4 +271,7 @@ def test_supervisor_queue_lists_pending_requests_of_the_organisation_only(
     created = request_move(api(broker), deal, S.MATCHED).json()
     queue = api(supervisor).get("/api/v1/transition-requests/?status=pending").json()
     assert [r["id"] for r in queue["results"]] == [created["id"]]
-    assert api(other_supervisor).get("/api/v1/transition-requests/?status=pending").json()["count"] == 0
+    assert (
+        api(other_supervisor).get("/api/v1/transition-requests/?status=pending").json()["count"]
+        == 0
+    )

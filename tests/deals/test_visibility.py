@@ -51,13 +51,17 @@ def test_broker_of_another_organisation_gets_404_on_every_deal_endpoint(
 ):
     satisfy(deal, DealState.MATCHED)
     client = api(other_broker)
-    response = getattr(client, method)(url.format(id=deal.pk), _fill(body, deal, other_broker), format="json")
+    response = getattr(client, method)(
+        url.format(id=deal.pk), _fill(body, deal, other_broker), format="json"
+    )
     assert response.status_code == 404, (method, url, response.content)
     assert "无权" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(("method", "url", "body"), DEAL_ENDPOINTS, ids=lambda v: str(v)[:40])
-def test_supervisor_of_another_organisation_gets_404_too(api, deal, other_supervisor, method, url, body):
+def test_supervisor_of_another_organisation_gets_404_too(
+    api, deal, other_supervisor, method, url, body
+):
     response = getattr(api(other_supervisor), method)(
         url.format(id=deal.pk), _fill(body, deal, other_supervisor), format="json"
     )
@@ -82,7 +86,9 @@ def test_deal_list_shows_each_role_what_it_may_see(
     assert ids(admin_user) == {deal.pk, co_deal.pk, other_deal.pk}
 
 
-def test_a_co_broker_added_to_the_deal_sees_it_and_may_request(api, deal, broker, co_broker, supervisor):
+def test_a_co_broker_added_to_the_deal_sees_it_and_may_request(
+    api, deal, broker, co_broker, supervisor
+):
     assert api(co_broker).get(f"/api/v1/deals/{deal.pk}/").status_code == 404
     response = api(broker).put(
         f"/api/v1/deals/{deal.pk}/brokers/",
@@ -105,11 +111,16 @@ def test_a_broker_not_on_the_deal_cannot_request_moves_even_through_the_queue(
     api, deal, broker, co_broker, supervisor
 ):
     satisfy(deal, DealState.MATCHED)
-    created = api(broker).post(
-        f"/api/v1/deals/{deal.pk}/transition-requests/", {"target": "matched"}, format="json"
-    ).json()
+    created = (
+        api(broker)
+        .post(f"/api/v1/deals/{deal.pk}/transition-requests/", {"target": "matched"}, format="json")
+        .json()
+    )
     assert api(co_broker).get(f"/api/v1/transition-requests/{created['id']}/").status_code == 404
-    assert api(co_broker).post(f"/api/v1/transition-requests/{created['id']}/approve/").status_code == 404
+    assert (
+        api(co_broker).post(f"/api/v1/transition-requests/{created['id']}/approve/").status_code
+        == 404
+    )
 
 
 def test_needs_and_achievements_are_visible_to_everyone_signed_in(api, other_broker, finance):

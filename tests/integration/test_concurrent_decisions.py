@@ -19,7 +19,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 PARALLEL = 12
 
 
-def test_parallel_approvals_of_one_request_have_exactly_one_winner(postgres, api, deal, broker, org):
+def test_parallel_approvals_of_one_request_have_exactly_one_winner(
+    postgres, api, deal, broker, org
+):
     satisfy(deal, DealState.MATCHED)
     created = api(broker).post(
         f"/api/v1/deals/{deal.pk}/transition-requests/", {"target": "matched"}, format="json"
@@ -39,7 +41,9 @@ def test_parallel_approvals_of_one_request_have_exactly_one_winner(postgres, api
         verb, body = ("approve", {}) if index % 2 == 0 else ("reject", {"reason": "条件不成熟"})
         barrier.wait()
         try:
-            response = client.post(f"/api/v1/transition-requests/{request_id}/{verb}/", body, format="json")
+            response = client.post(
+                f"/api/v1/transition-requests/{request_id}/{verb}/", body, format="json"
+            )
             with lock:
                 results.append((response.status_code, response.json()))
         finally:
@@ -84,7 +88,9 @@ def test_parallel_requests_on_one_deal_leave_one_pending(postgres, api, deal, br
         barrier.wait()
         try:
             response = client.post(
-                f"/api/v1/deals/{deal.pk}/transition-requests/", {"target": "matched"}, format="json"
+                f"/api/v1/deals/{deal.pk}/transition-requests/",
+                {"target": "matched"},
+                format="json",
             )
             codes.append(response.status_code)
         finally:

@@ -39,6 +39,7 @@ from deals.forms import (
     RejectForm,
     TransitionRequestForm,
 )
+from deals.matching.selectors import achievement_matches_for_demand
 from deals.models import (
     ACTIVE_STATES,
     Achievement,
@@ -63,6 +64,10 @@ BOARD_STATES = [*ACTIVE_STATES, DealState.REGISTERED]
 BOARD_COLUMN_LIMIT = 60
 # Registered deals stay on the board for this long, then live in the table view only.
 BOARD_REGISTERED_DAYS = 90
+
+
+OPTION_ORDER = {"forward": 0, "back": 1, "lost": 2}
+MATCH_CANDIDATES = 5
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -317,6 +322,16 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     active = deal.state in ACTIVE_STATES
     pending = deal.pending_requests[0] if deal.pending_requests else None  # type: ignore[attr-defined]
     options = services.transition_options(deal=deal, user=user) if active else []
+    # Shown per option: only what the deal itself lacks. Who may ask and "a request is already
+    # pending" apply to every option alike, so the page says them once instead.
+    for option in options:
+        transition = services.transition_for(deal, option["target"])
+        option["conditions"] = (
+            services.transition_blockers(deal, transition)
+            if transition is not None and option["kind"] == "forward"
+            else []
+        )
+    options.sort(key=lambda o: OPTION_ORDER.get(o["kind"], 3))
 
     stashed_name, stashed_data = _pop_stashed_form(request, deal.pk)
     activity_form = ActivityForm(
@@ -341,6 +356,13 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
             form.is_valid()  # fills form.errors for the page
 
     linked_ids = {link.achievement_id for link in links}
+    candidates = (
+        achievement_matches_for_demand(
+            demand=deal.demand, limit=MATCH_CANDIDATES, exclude=linked_ids
+        )
+        if active and (is_broker or user.is_admin)
+        else []
+    )
     search = request.GET.get("aq", "").strip()[:100]
     search_results: list[Achievement] = []
     if search:
@@ -372,6 +394,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "activity_form": activity_form,
         "request_form": request_form,
         "reject_form": reject_form,
+        "candidates": candidates,
         "search": search,
         "search_results": search_results,
         "stages": [

@@ -500,3 +500,25 @@ def test_public_forms_enforce_csrf():
     response = client.post("/needs/submit/", GOOD_NEED)
     assert response.status_code == 403
     assert not Demand.objects.exists()
+
+
+def test_deal_page_offers_ranked_candidates_with_reasons_and_a_link_button(broker):
+    demand = DemandFactory(title="注塑件缩痕与翘曲控制", description="汽车内饰注塑件缩痕、翘曲严重")
+    deal = DealFactory(lead_broker=broker, demand=demand)
+    fit = AchievementFactory(title="注塑模具随形冷却流道", description="随形冷却减少注塑缩痕与翘曲")
+    html = page(signed_in(broker), f"/deals/{deal.pk}/")
+    assert "候选成果" in html
+    assert "注塑模具随形冷却流道" in html
+    assert 'class="score"' in html
+    assert f'name="achievement" value="{fit.pk}"' in html
+
+
+def test_supervisor_sees_what_a_deal_lacks_once_not_a_permission_note_per_option(
+    broker, supervisor
+):
+    deal = DealFactory(lead_broker=broker)
+    html = page(signed_in(supervisor), f"/deals/{deal.pk}/")
+    assert "至少关联一项候选成果" in html
+    assert html.count("只有本项目的经纪人可以申请阶段变更") == 0
+    assert "由本项目的经纪人申请、主管审批" in html
+    assert f'action="/deals/{deal.pk}/request/"' not in html

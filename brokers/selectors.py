@@ -9,6 +9,8 @@ from brokers.models import Role, User
 
 def users_visible_to(user: User) -> QuerySet[User]:
     qs = User.objects.select_related("organisation", "broker_profile").order_by("id")
+    if not user.is_authenticated:
+        return qs.none()
     if user.is_admin:
         return qs
     if user.organisation_id is None:

@@ -139,6 +139,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"DealStateEnum": "deals.models.DealState"},
 }
 
 # Celery: without REDIS_URL everything runs in-process and errors propagate.

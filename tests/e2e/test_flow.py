@@ -1,0 +1,99 @@
+"""The day's main path in a real browser: a broker asks to move a deal, a supervisor approves."""
+
+from __future__ import annotations
+
+import pytest
+
+from deals.models import Deal, DealState, Demand, RequestStatus, TransitionRequest
+from tests.e2e.conftest import sign_in
+from tests.factories import DealFactory, DemandFactory
+from tests.helpers import satisfy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_broker_requests_a_move_and_supervisor_approves_it_in_the_browser(
+    new_page, live_server, screens, broker, supervisor, other_broker
+):
+    deal = DealFactory(lead_broker=broker, title="注塑件表面缩痕问题攻关")
+    satisfy(deal, DealState.MATCHED)  # a candidate achievement is linked
+    DealFactory(lead_broker=other_broker, title="外机构的项目")
+
+    page = new_page()
+    sign_in(page, live_server, "zhangwei")
+    assert page.locator("h1").first.inner_text() == "我的项目看板"
+    assert page.locator(".card", has_text="注塑件表面缩痕问题攻关").count() == 1
+    assert page.locator(".card", has_text="外机构的项目").count() == 0
+    page.screenshot(path=str(screens / "1-board.png"), full_page=True)
+
+    page.click(".card >> text=注塑件表面缩痕问题攻关")
+    page.wait_for_url(f"**/deals/{deal.pk}/")
+    assert "需求受理" in page.locator(".page-head").inner_text()
+    page.screenshot(path=str(screens / "2-deal.png"), full_page=True)
+
+    page.select_option("select[name=target]", "matched")
+    page.fill("textarea[name=comment]", "已选定随形冷却成果，申请进入成果匹配")
+    page.click("#transitions button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    assert "申请已提交" in page.locator(".messages").inner_text()
+    assert page.locator(".pending-box").is_visible()
+    page.screenshot(path=str(screens / "3-requested.png"), full_page=True)
+    request = TransitionRequest.objects.get(deal=deal)
+    assert request.status == RequestStatus.PENDING
+
+    boss = new_page()
+    sign_in(boss, live_server, "chenjing")
+    assert boss.locator("h1").first.inner_text() == "审批队列"
+    row = boss.locator("tr", has_text="注塑件表面缩痕问题攻关")
+    assert row.count() == 1
+    boss.screenshot(path=str(screens / "4-queue.png"), full_page=True)
+    row.locator("input[name=comment]").fill("同意")
+    row.locator("button", has_text="批准").click()
+    boss.wait_for_load_state("domcontentloaded")
+    assert "已批准" in boss.locator(".messages").inner_text()
+    boss.screenshot(path=str(screens / "5-approved.png"), full_page=True)
+
+    deal.refresh_from_db()
+    assert deal.state == DealState.MATCHED
+    request.refresh_from_db()
+    assert request.status == RequestStatus.APPROVED and request.decided_by == supervisor
+
+    page.goto(f"{live_server.url}/deals/{deal.pk}/")
+    assert "成果匹配" in page.locator(".page-head .badge").first.inner_text()
+    assert (screens / "5-approved.png").stat().st_size > 10_000
+
+
+def test_another_organisations_broker_gets_the_not_found_page(
+    new_page, live_server, screens, broker, other_broker
+):
+    deal = DealFactory(lead_broker=broker, title="镇海的项目")
+    page = new_page()
+    sign_in(page, live_server, "wangfang")
+    response = page.goto(f"{live_server.url}/deals/{deal.pk}/")
+    assert response is not None and response.status == 404
+    assert "镇海的项目" not in page.content()
+    page.screenshot(path=str(screens / "404.png"))
+    assert Deal.objects.count() == 1
+
+
+def test_an_enterprise_submits_a_need_without_signing_in(new_page, live_server, screens):
+    DemandFactory(title="已有的需求")
+    page = new_page()
+    page.goto(f"{live_server.url}/needs/submit/")
+    page.fill("input[name=title]", "高盐废水零排放处理")
+    page.fill("input[name=enterprise]", "镇海某石化有限公司")
+    page.fill("input[name=region]", "火星")
+    page.fill("textarea[name=description]", "蒸发结晶能耗高，希望引进膜浓缩技术。")
+    page.fill("input[name=contact]", "周工 13700000000")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    assert "无法识别地区" in page.content()
+    page.screenshot(path=str(screens / "need-error.png"), full_page=True)
+
+    page.fill("input[name=region]", "镇海区")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    assert "感谢您的提交" in page.content()
+    page.screenshot(path=str(screens / "need-thanks.png"))
+    demand = Demand.objects.get(title="高盐废水零排放处理")
+    assert demand.submitted_publicly and demand.region == "330211"

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,7 @@ from deals.models import Achievement, AchievementKind, Demand, Industry
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+STALE_RUN = dt.timedelta(hours=1)
 IMPORTER_ROLES = {Role.ADMIN, Role.SUPERVISOR, Role.BROKER}
 
 # Column names accepted for each field: the API's names and the usual Chinese headers.
@@ -323,8 +325,15 @@ def _messages(exc: ValidationError) -> list[tuple[str, str]]:
 def import_job_run(*, job_id: int) -> ImportJob:
     """Import a queued job's file. Idempotent: a finished job is left alone; a job interrupted
     mid-way restarts from the top, and the natural keys make the replayed rows updates."""
+    # Claim the job: of two runners (a redelivered task, the command), only one proceeds. A job
+    # left running by a worker that died is claimed again once it is stale.
+    stale = timezone.now() - STALE_RUN
+    claimed = ImportJob.objects.filter(
+        Q(status=ImportStatus.PENDING) | Q(status=ImportStatus.RUNNING, started_at__lt=stale),
+        pk=job_id,
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now())
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
+    if not claimed:
         return job
     kind = job.kind
     try:
@@ -342,11 +351,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
             _("文件有 %(n)d 行，单次导入不超过 %(max)d 行，请拆分后再导入。")
             % {"n": len(rows), "max": spreadsheet.MAX_IMPORT_ROWS},
         )
-    job.status = ImportStatus.RUNNING
     job.total, job.progress = len(rows), 0
     job.created_count = job.updated_count = job.unchanged_count = 0
     job.errors = []
-    job.started_at = timezone.now()
     job.save()
     seen: dict[tuple[str, str], int] = {}
     match_kind = MatchKind.ACHIEVEMENT if kind == ImportKind.ACHIEVEMENT else MatchKind.DEMAND

@@ -1,0 +1,161 @@
+"""The ranking engine on its own: text relevance, structured fit, reasons' facts, edge cases."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from deals.matching import engine
+from deals.matching.engine import Doc, Query, TextIndex
+from deals.matching.text import MAX_TEXT_CHARS, term_counts, tokenize
+
+MOULD = "注塑模具随形冷却水路设计", "金属3D打印随形冷却水路，冷却时间缩短，减少注塑件缩痕和翘曲。"
+
+
+def _query(title: str, description: str = "", **kw) -> Query:  # type: ignore[no-untyped-def]
+    return Query(terms=term_counts(title, description), **kw)
+
+
+def _index(*docs: Doc) -> TextIndex:
+    idx = TextIndex()
+    idx.build(docs)
+    return idx
+
+
+def test_tokenizer_folds_synonyms_and_drops_stopwords_and_numbers():
+    terms = tokenize("我们公司的叶片出现裂缝，良品率只有 82%，需要用孔探仪检查")
+    assert "裂纹" in terms  # 裂缝 → 裂纹
+    assert "内窥镜" in terms  # 孔探仪 → 内窥镜
+    assert "良品率" in terms
+    assert not {"我们", "公司", "的", "需要", "82%"} & set(terms)
+
+
+def test_text_relevance_ranks_the_doc_sharing_the_need_terms_first():
+    idx = _index(
+        Doc(1, "锂电池正极材料包覆", "高镍三元正极材料掺杂包覆。"),
+        Doc(2, *MOULD),
+        Doc(3, "注塑机伺服节能", "伺服电机驱动注塑机，降低能耗。"),
+    )
+    hits = idx.search(_query("注塑件表面缩痕", "注塑件厚壁处缩水凹陷，冷却时间太长"))
+    assert [h.id for h in hits][:2] == [2, 3]
+    assert hits[0].shared_terms[:3] and {"缩痕", "注塑件"} <= set(hits[0].shared_terms)
+    assert 0 <= hits[-1].score <= hits[0].score <= 1
+
+
+def test_a_document_sharing_no_term_is_not_a_candidate():
+    idx = _index(Doc(1, *MOULD, industry="manufacturing"), Doc(2, "水稻镉污染钝化", "稻田土壤镉钝化。"))
+    hits = idx.search(_query("注塑件缩痕", industry="agriculture"))
+    assert [h.id for h in hits] == [1]
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "bad", "query"),
+    [
+        ("industry", {"industry": "manufacturing"}, {"industry": "chemicals"}, {"industry": "manufacturing"}),
+        ("price", {"price": 300_000.0}, {"price": 900_000.0}, {"price": 500_000.0}),
+        ("maturity", {"maturity": 8}, {"maturity": 2}, {}),
+        ("region", {"region": "330211"}, {"region": "620100"}, {"region": "330211"}),
+    ],
+)
+def test_structured_fit_breaks_a_text_tie_and_unknown_sits_between(field, good, bad, query):
+    same = MOULD
+    idx = _index(Doc(1, *same, **bad), Doc(2, *same), Doc(3, *same, **good))
+    hits = idx.search(_query(*same, **query))
+    # known good > unknown (neutral) > known bad: an empty field neither helps nor sinks
+    assert [h.id for h in hits] == [3, 2, 1], field
+
+
+def test_structured_fit_never_outweighs_a_clearly_better_text_match():
+    idx = _index(
+        Doc(1, "注塑件缩痕在线检测", "机器视觉检测注塑件缩痕。", industry="electronics", price=9e6,
+            maturity=1, region="620100"),
+        Doc(2, "注塑车间照明", "车间照明节能。", industry="manufacturing", price=1.0, maturity=9,
+            region="330211"),
+    )
+    hits = idx.search(
+        _query("注塑件缩痕检测", "注塑件缩痕多，想在线检测缩痕", industry="manufacturing",
+               price=100_000.0, region="330211")
+    )
+    assert hits[0].id == 1
+
+
+def test_price_rule_budget_within_slack_and_above():
+    idx = _index(
+        Doc(1, *MOULD, price=100_000.0), Doc(2, *MOULD, price=140_000.0), Doc(3, *MOULD, price=400_000.0)
+    )
+    hits = {h.id: h for h in idx.search(_query(*MOULD, price=100_000.0))}
+    assert hits[1].price_ratio == 1.0
+    assert hits[1].score > hits[2].score > hits[3].score
+
+
+def test_price_rule_reversed_when_ranking_needs_for_an_achievement():
+    idx = _index(Doc(1, *MOULD, price=50_000.0), Doc(2, *MOULD, price=500_000.0))  # budgets
+    hits = idx.search(_query(*MOULD, price=200_000.0, price_is_budget=False))  # asking price
+    assert [h.id for h in hits] == [2, 1]
+    assert hits[0].price_ratio == pytest.approx(0.4)
+
+
+def test_zero_budget_and_negative_or_missing_fields_do_not_crash():
+    idx = _index(Doc(1, *MOULD, price=0.0, maturity=0, region="12"), Doc(2, "", "", industry="x"))
+    hits = idx.search(_query(*MOULD, price=0.0, region="abc", industry="unknown"))
+    assert hits and hits[0].id == 1
+
+
+def test_empty_query_falls_back_to_structured_fit_without_crashing():
+    idx = _index(Doc(1, *MOULD, industry="manufacturing"), Doc(2, "稻田镉钝化", "", industry="agriculture"))
+    hits = idx.search(_query("", "", industry="agriculture"))
+    assert [h.id for h in hits] == [2, 1]
+    assert all(h.text == 0 and h.shared_terms == [] for h in hits)
+    assert idx.search(_query("的 了 和")) and TextIndex().search(_query(*MOULD)) == []
+
+
+def test_huge_texts_are_capped_and_fast():
+    huge = "注塑件缩痕严重，" * 200_000  # 1.6 million characters
+    assert len(tokenize(huge)) <= MAX_TEXT_CHARS
+    idx = _index(Doc(1, "注塑", huge), Doc(2, *MOULD))
+    started = time.perf_counter()
+    hits = idx.search(Query(terms=term_counts("注塑件缩痕", huge)))
+    assert time.perf_counter() - started < 1
+    assert {h.id for h in hits} == {1, 2}
+
+
+def test_upsert_replaces_the_text_and_remove_drops_the_document():
+    idx = _index(Doc(1, *MOULD), Doc(2, "稻田镉钝化", "稻田土壤镉钝化修复。"))
+    idx.upsert(Doc(1, "光伏板无水清扫机器人", "光伏组件积灰清扫。"))
+    assert [h.id for h in idx.search(_query("光伏积灰"))] == [1]
+    assert idx.search(_query("随形冷却水路")) == [] or idx.search(_query("随形冷却水路"))[0].text == 0
+    idx.upsert(Doc(3, "镉污染稻田修复", "镉 钝化"))
+    assert {h.id for h in idx.search(_query("镉钝化"))} == {2, 3}
+    idx.remove(2)
+    assert [h.id for h in idx.search(_query("镉钝化"))] == [3]
+    assert len(idx) == 2
+
+
+def test_compaction_keeps_every_live_document_and_its_ranking(monkeypatch):
+    monkeypatch.setattr(engine, "COMPACT_MIN", 5)
+    idx = _index(*(Doc(i, f"注塑件{i}", "缩痕") for i in range(1, 4)))
+    for i in range(4, 12):
+        idx.upsert(Doc(i, f"光伏清扫{i}", "积灰"))
+    idx.remove(1)
+    assert len(idx.delta) < 8  # merged at least once
+    assert {h.id for h in idx.search(_query("缩痕"), limit=20)} == {2, 3}
+    assert {h.id for h in idx.search(_query("积灰"), limit=20)} == set(range(4, 12))
+
+
+def test_exclude_leaves_out_given_documents():
+    idx = _index(Doc(1, *MOULD), Doc(2, *MOULD))
+    assert [h.id for h in idx.search(_query(*MOULD), exclude={1})] == [2]
+
+
+def test_weights_sum_to_one_so_scores_stay_within_0_and_1():
+    assert sum(engine.WEIGHTS.values()) == pytest.approx(1.0)
+    idx = _index(Doc(1, *MOULD, industry="manufacturing", price=1.0, maturity=9, region="330211"))
+    hit = idx.search(_query(*MOULD, industry="manufacturing", price=10.0, region="330211"))[0]
+    assert hit.score == pytest.approx(1.0)
+
+
+def test_term_counts_weigh_the_title_double():
+    counts = term_counts("缩痕", "缩痕")
+    assert counts == Counter({"缩痕": 3})

@@ -5,33 +5,56 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from brokers.models import User
 from brokers.views import sign_in
+from common.exceptions import DomainError
 from contracts.selectors import contract_for_deal, latest_ready_document
 from deals import views as deal_views
 from deals.models import DealState
 from deals.selectors import deal_get_for_user, deal_history
+from rewards.models import Reward, RewardStatus
+from rewards.selectors import reward_get_for_user, rewards_filtered, rewards_visible_to
+from rewards.services import reward_approve, reward_pay
 
 # What each history event code reads as on the page.
 HISTORY_LABELS = {
-    "created": _("创建项目"),
-    "requested": _("申请变更"),
-    "approved": _("批准"),
-    "rejected": _("驳回"),
-    "withdrawn": _("撤回申请"),
-    "moved": _("阶段变更"),
-    "edited": _("修改"),
-    "activity_logged": _("记录洽谈/对接"),
-    "achievement_linked": _("关联成果"),
-    "achievement_unlinked": _("取消关联成果"),
-    "brokers_changed": _("调整经纪人"),
+    "created": gettext_lazy("创建项目"),
+    "requested": gettext_lazy("申请变更"),
+    "approved": gettext_lazy("批准"),
+    "rejected": gettext_lazy("驳回"),
+    "withdrawn": gettext_lazy("撤回申请"),
+    "moved": gettext_lazy("阶段变更"),
+    "edited": gettext_lazy("修改"),
+    "activity_logged": gettext_lazy("记录洽谈/对接"),
+    "achievement_linked": gettext_lazy("关联成果"),
+    "achievement_unlinked": gettext_lazy("取消关联成果"),
+    "brokers_changed": gettext_lazy("调整经纪人"),
 }
+
+
+class LedgerFilterForm(forms.Form):
+    year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
+    status = forms.ChoiceField(required=False, choices=[("", ""), *RewardStatus.choices])
+    broker = forms.IntegerField(required=False, min_value=1)
+
+
+class PayForm(forms.Form):
+    paid_on = forms.DateField(label=gettext_lazy("发放日期"))
+    reference = forms.CharField(label=gettext_lazy("付款凭证号"), max_length=100)
 
 
 def home(request: HttpRequest) -> HttpResponseBase:
@@ -74,12 +97,14 @@ def _history_rows(deal: Any) -> list[dict[str, Any]]:
 
 @login_required
 def deal_detail(request: HttpRequest, deal_id: int) -> HttpResponse:
-    assert isinstance(request.user, User)
-    deal = deal_get_for_user(user=request.user, deal_id=deal_id)
+    user = request.user
+    assert isinstance(user, User)
+    deal = deal_get_for_user(user=user, deal_id=deal_id)
     context = deal_views.deal_page_context(request, deal)
     contract = contract_for_deal(deal.pk)
     context.update(
         {
+            "reward": _reward_for_deal(user, deal.pk),
             "history": _history_rows(deal),
             "contract": contract,
             "contract_pdf": latest_ready_document(contract) if contract else None,
@@ -88,6 +113,86 @@ def deal_detail(request: HttpRequest, deal_id: int) -> HttpResponse:
     return render(request, "deals/deal_detail.html", context)
 
 
+def _reward_for_deal(user: User, deal_id: int) -> Reward | None:
+    return rewards_visible_to(user).filter(deal_id=deal_id).first()
+
+
 @login_required
 def ledger(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/ledger.html", {"rewards": None})
+    """Finance's reward ledger: every visible reward with its explanation, approve and pay."""
+    user = request.user
+    assert isinstance(user, User)
+    form = LedgerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rewards = rewards_filtered(
+        rewards_visible_to(user),
+        year=filters.get("year"),
+        status=filters.get("status") or None,
+        broker_id=filters.get("broker"),
+    ).order_by("-registered_on", "-id")
+    totals: dict[str, dict[str, Any]] = {
+        row["status"]: dict(row)
+        for row in rewards.order_by().values("status").annotate(n=Count("id"), total=Sum("amount"))
+    }
+    page = Paginator(rewards, 50).get_page(request.GET.get("page"))
+    for reward in page.object_list:
+        beneficiary = any(s.user_id == user.pk for s in reward.shares.all())
+        reward.may_decide = (user.is_finance or user.is_admin) and not beneficiary  # type: ignore[attr-defined]
+    export_year = filters.get("year") or timezone.localdate().year
+    return render(
+        request,
+        "pages/ledger.html",
+        {
+            "page": page,
+            "form": form,
+            "totals": [
+                {
+                    "status": value,
+                    "label": label,
+                    "n": totals.get(value, {}).get("n", 0),
+                    "total": totals.get(value, {}).get("total"),
+                }
+                for value, label in RewardStatus.choices
+            ],
+            "export_year": export_year,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _reward_action(request: HttpRequest, reward_id: int, action: str) -> HttpResponseRedirect:
+    user = request.user
+    assert isinstance(user, User)
+    reward = reward_get_for_user(user=user, reward_id=reward_id)
+    try:
+        if action == "approve":
+            reward_approve(reward_id=reward.pk, actor=user, comment=request.POST.get("comment", ""))
+            messages.success(request, _("已审核奖励：%(deal)s。") % {"deal": reward.deal.title})
+        else:
+            pay = PayForm(request.POST)
+            if not pay.is_valid():
+                for field_errors in pay.errors.values():
+                    messages.error(request, " ".join(str(e) for e in field_errors))
+                return deal_views.redirect_back(request, reverse("ledger"))
+            reward_pay(
+                reward_id=reward.pk,
+                actor=user,
+                paid_on=pay.cleaned_data["paid_on"],
+                reference=pay.cleaned_data["reference"],
+            )
+            messages.success(request, _("已登记发放：%(deal)s。") % {"deal": reward.deal.title})
+    except DomainError as exc:
+        deal_views.report_domain_error(request, exc)
+    return deal_views.redirect_back(request, reverse("ledger"))
+
+
+@login_required
+@require_POST
+def reward_approve_view(request: HttpRequest, reward_id: int) -> HttpResponse:
+    return _reward_action(request, reward_id, "approve")
+
+
+@login_required
+@require_POST
+def reward_pay_view(request: HttpRequest, reward_id: int) -> HttpResponse:
+    return _reward_action(request, reward_id, "pay")

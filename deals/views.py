@@ -93,7 +93,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     """Redirect to the form's `next` when it is a local URL, else to `fallback`."""
     target = request.POST.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -500,7 +500,7 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
             _("已批准：“%(title)s”进入“%(state)s”。")
             % {"title": item.deal.title, "state": DealState(item.deal.state).label},
         )
-    return _back(request, reverse("deal-detail", args=[item.deal_id]))
+    return redirect_back(request, reverse("deal-detail", args=[item.deal_id]))
 
 
 @login_required
@@ -511,14 +511,14 @@ def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
     form = RejectForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("驳回必须说明理由，方便经纪人改进。"))
-        return _back(request, reverse("deal-detail", args=[item.deal_id]))
+        return redirect_back(request, reverse("deal-detail", args=[item.deal_id]))
     try:
         services.request_reject(request_id=item.pk, actor=user, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         report_domain_error(request, exc)
     else:
         messages.success(request, _("已驳回申请，项目停留在当前阶段。"))
-    return _back(request, reverse("deal-detail", args=[item.deal_id]))
+    return redirect_back(request, reverse("deal-detail", args=[item.deal_id]))
 
 
 @login_required

@@ -1,0 +1,102 @@
+"""Finance's reward ledger and the deal page's contract and reward panels."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from rewards.models import Reward, RewardStatus
+from rewards.services import policy_create, reward_compute
+from tests.factories import DealFactory, FinanceFactory, OrganisationFactory
+from tests.factories_contracts import register_deal
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def reward(admin_user, broker, supervisor) -> Reward:
+    policy_create(
+        actor=admin_user,
+        name="镇海区技术经纪人奖励办法",
+        region="330211",
+        rate="0.015",
+        cap_per_project="300000.00",
+        effective_from=dt.date(2024, 1, 1),
+    )
+    deal = register_deal(DealFactory(lead_broker=broker, title="随形冷却专利转让"), supervisor)
+    return reward_compute(deal_id=deal.pk)
+
+
+def test_finance_ledger_lists_rewards_with_amount_shares_and_explanation(finance, reward):
+    html = signed_in(finance).get("/").content.decode()
+    assert "经纪人奖励台账" in html
+    assert "随形冷却专利转让" in html
+    assert "37,500.00" in html  # 1.5% of a technology amount of 2,500,000.00
+    assert "2,500,000.00" in html
+    assert "张伟" in html
+    assert "计算说明" in html
+    assert f"/ledger/{reward.pk}/approve/" in html
+    assert "/api/v1/rewards/export/?year=" in html
+
+
+def test_finance_approves_then_records_payment_through_the_ledger(finance, reward):
+    client = signed_in(finance)
+    response = client.post(f"/ledger/{reward.pk}/approve/", follow=True)
+    assert "已审核奖励" in response.content.decode()
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.APPROVED and reward.approved_by == finance
+
+    response = client.post(
+        f"/ledger/{reward.pk}/pay/", {"paid_on": "", "reference": ""}, follow=True
+    )
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.APPROVED  # a payment needs a date and a reference
+
+    today = timezone.localdate().isoformat()
+    response = client.post(
+        f"/ledger/{reward.pk}/pay/", {"paid_on": today, "reference": "ZH-2026-0088"}, follow=True
+    )
+    assert "已登记发放" in response.content.decode()
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.PAID and reward.payment_reference == "ZH-2026-0088"
+
+
+def test_a_broker_cannot_approve_a_reward_and_sees_only_their_own(broker, reward):
+    client = signed_in(broker)
+    response = client.post(f"/ledger/{reward.pk}/approve/", follow=True)
+    assert "只有本机构的财务人员或管理员" in response.content.decode()
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.CALCULATED
+    assert "随形冷却专利转让" in client.get("/ledger/").content.decode()
+
+
+def test_another_organisations_finance_neither_sees_nor_decides_the_reward(reward):
+    outsider = FinanceFactory(username="qianyu", organisation=OrganisationFactory(name="南京中心"))
+    client = signed_in(outsider)
+    assert "随形冷却专利转让" not in client.get("/ledger/").content.decode()
+    assert client.post(f"/ledger/{reward.pk}/approve/").status_code == 404
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.CALCULATED
+
+
+def test_deal_page_shows_the_contract_with_its_pdf_and_the_reward(broker, reward):
+    html = signed_in(broker).get(f"/deals/{reward.deal_id}/").content.decode()
+    assert "技术合同" in html
+    assert f"/api/v1/contracts/{reward.contract_id}/pdf/" in html
+    assert "登记编号" in html
+    assert "经纪人奖励" in html and "37,500.00" in html
+
+
+def test_the_deal_pages_pdf_link_serves_the_contract_to_a_signed_in_broker(broker, reward):
+    response = signed_in(broker).get(f"/api/v1/contracts/{reward.contract_id}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"

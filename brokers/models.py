@@ -66,21 +66,22 @@ class User(AbstractUser):
     def is_admin(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
 
-    @property
-    def is_broker(self) -> bool:
-        return self.role == Role.BROKER
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role == Role.SUPERVISOR
-
-    @property
-    def is_finance(self) -> bool:
-        return self.role == Role.FINANCE
-
+    # A superuser acts as an admin whatever `role` says (`createsuperuser` leaves the default).
     @property
     def effective_role(self) -> str:
         return Role.ADMIN if self.is_superuser else self.role
+
+    @property
+    def is_broker(self) -> bool:
+        return self.effective_role == Role.BROKER
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.effective_role == Role.SUPERVISOR
+
+    @property
+    def is_finance(self) -> bool:
+        return self.effective_role == Role.FINANCE
 
 
 class BrokerProfile(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, has_transition_perm
 
-from brokers.models import Role, User
+from brokers.models import User
 from common.exceptions import (
     AlreadyDecided,
     ConcurrentUpdate,
@@ -175,7 +175,7 @@ def deal_create(
             )
     else:
         raise NotAllowed(_("只有经纪人、主管或管理员可以创建项目。"))
-    if lead_broker.role != Role.BROKER:
+    if not lead_broker.is_broker:
         raise ValidationFailed(_("主办经纪人必须是经纪人角色的用户。"))
     if lead_broker.organisation_id is None:
         raise ValidationFailed(_("主办经纪人尚未归属任何机构，请先由管理员设置。"))
@@ -250,7 +250,7 @@ def deal_set_brokers(
     for user, raw_share in shares:
         if user.pk in wanted:
             raise ValidationFailed(_("同一位经纪人出现了两次。"))
-        if user.role != Role.BROKER:
+        if not user.is_broker:
             raise ValidationFailed(_("%(name)s 不是经纪人，不能参与分成。") % {"name": user})
         if user.organisation_id != deal.organisation_id:
             raise ValidationFailed(_("%(name)s 不属于本项目的机构。") % {"name": user})

@@ -80,3 +80,20 @@ def test_schema_and_docs_are_served(api, broker):
     assert schema.status_code == 200
     assert b"/api/v1/deals/{id}/transition-requests/" in schema.content
     assert api(broker).get("/api/docs/").status_code == 200
+
+
+def test_a_createsuperuser_account_acts_as_an_admin(api, broker):
+    from django.core.management import call_command
+
+    from tests.factories import DemandFactory
+
+    call_command(
+        "createsuperuser", "--noinput", username="root", email="a@example.org", verbosity=0
+    )
+    root = User.objects.get(username="root")
+    assert api(root).get("/api/v1/users/me/").json()["role"] == "admin"
+    response = api(root).post(
+        "/api/v1/deals/", {"demand": DemandFactory().pk, "lead_broker": broker.pk}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["lead_broker"] == broker.pk

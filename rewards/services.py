@@ -637,6 +637,13 @@ def reward_compute(*, deal_id: int, actor: User | None = None, reason: str = "")
     return reward
 
 
+def reward_recompute(*, reward_id: int, actor: User) -> Reward:
+    """Finance retries one reward waiting for a policy; a computed reward stays as it is."""
+    reward = Reward.objects.select_related("deal").get(pk=reward_id)
+    _require_finance(actor, reward.deal.organisation_id)
+    return reward_compute(deal_id=reward.deal_id, actor=actor, reason="财务手动重新核算")
+
+
 def rewards_recompute_pending(*, actor: User | None = None) -> BatchResult:
     """Retry every reward still waiting for a policy (after a policy was added or changed)."""
     ids = list(

@@ -1,0 +1,119 @@
+"""A broker's annual reward statement (年度奖励对账单) as a Chinese PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import cn2an
+from django.conf import settings
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from brokers.models import User
+from brokers.regions import region_name
+from rewards.models import Basis, Clawback, Reward, RewardStatus
+
+TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "rewards"
+FONT_FAMILY = "Noto Sans CJK SC"
+ZERO = Decimal("0.00")
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """The statement carries user text (deal titles, names): the renderer may read this
+    template directory's files and nothing else (no http://, no other file)."""
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith("file://"):
+            path = Path(url[len("file://") :].split("?")[0]).resolve()
+            if path.is_relative_to(TEMPLATE_DIR.resolve()):
+                return super().fetch(url, headers)
+        raise ValueError(f"blocked resource: {url[:100]}")
+
+
+def capitals(amount: Decimal) -> str:
+    """人民币大写, e.g. 18518.52 → 壹万捌仟伍佰壹拾捌元伍角贰分."""
+    return str(cn2an.an2cn(f"{amount:.2f}", "rmb"))
+
+
+@dataclass
+class Statement:
+    broker: User
+    year: int
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+
+def statement_build(*, broker: User, year: int, rewards: QuerySet[Reward]) -> Statement:
+    """The broker's lines of `year` among `rewards` (already limited to what the viewer may see)."""
+    statement = Statement(broker=broker, year=year)
+    totals = {"owed": ZERO, "pending": ZERO, "approved": ZERO, "paid": ZERO, "clawed_back": ZERO}
+    qs = rewards.filter(year=year, shares__user=broker).order_by("registered_on", "id")
+    for reward in qs:
+        share = next((s for s in reward.shares.all() if s.user_id == broker.pk), None)
+        if share is None:
+            continue
+        try:
+            clawback: Clawback | None = reward.clawback
+        except Clawback.DoesNotExist:
+            clawback = None
+        amount = share.amount
+        if reward.status in (RewardStatus.CALCULATED, RewardStatus.APPROVED, RewardStatus.PAID):
+            totals["owed"] += amount
+        if reward.status == RewardStatus.CALCULATED:
+            totals["pending"] += amount
+        if reward.status == RewardStatus.APPROVED:
+            totals["approved"] += amount
+        if reward.status == RewardStatus.PAID:
+            totals["paid"] += amount
+        if clawback is not None:
+            totals["clawed_back"] += amount
+            totals["owed"] -= amount
+        statement.lines.append(
+            {
+                "reward": reward,
+                "deal_title": reward.deal.title,
+                "region": region_name(reward.region),
+                "registered_on": reward.registered_on,
+                "policy": reward.policy.name if reward.policy else "",
+                "basis": Basis(reward.basis).label if reward.basis else "",
+                "basis_amount": reward.basis_amount,
+                "total": reward.amount,
+                "share": share.share,
+                "allocated": share.allocated,
+                "amount": amount,
+                "status": RewardStatus(reward.status).label,
+                "paid_on": reward.paid_on,
+                "reference": reward.payment_reference,
+                "clawback": clawback,
+                "explanation": reward.explanation.get("text", []),
+            }
+        )
+    statement.totals = totals
+    return statement
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    html = render_to_string(
+        "rewards/statement.html",
+        {
+            "s": statement,
+            "font_family": FONT_FAMILY,
+            "owed_capitals": capitals(statement.totals["owed"]),
+            "paid_capitals": capitals(statement.totals["paid"]),
+        },
+    )
+    document = HTML(
+        string=html,
+        base_url=TEMPLATE_DIR.as_uri() + "/",
+        url_fetcher=LocalOnlyFetcher(allowed_protocols=["file"]),
+    ).render()
+    buffer = io.BytesIO()
+    # A fixed identifier: the same statement renders to the same bytes.
+    document.write_pdf(buffer, pdf_identifier=f"{statement.broker.pk}:{statement.year}".encode())
+    return buffer.getvalue()

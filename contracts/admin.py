@@ -14,7 +14,7 @@ class DocumentInline(admin.TabularInline):
     model = ContractDocument
     extra = 0
     can_delete = False
-    fields = ["version", "status", "final", "template_version", "sha256", "size", "error"]
+    fields = ("version", "status", "final", "template_version", "sha256", "size", "error")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]

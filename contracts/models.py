@@ -15,8 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
 
 class ContractType(models.TextChoices):
     DEVELOPMENT = "development", _("技术开发")
@@ -94,8 +92,8 @@ class Contract(ConcurrentTransitionMixin, models.Model):
     # The broker as intermediary (中介方): the organisation and the lead broker, copied when the
     # contract is drafted or edited and frozen by signing, so a signed PDF never changes.
     intermediary = models.JSONField(_("中介方"), default=dict)
-    amount = models.DecimalField(_("成交额（元）"), **MONEY)
-    technology_amount = models.DecimalField(_("技术交易额（元）"), **MONEY)
+    amount = models.DecimalField(_("成交额（元）"), max_digits=18, decimal_places=2)
+    technology_amount = models.DecimalField(_("技术交易额（元）"), max_digits=18, decimal_places=2)
     payment_mode = models.CharField(
         _("支付方式"), max_length=20, choices=PaymentMode.choices, default=PaymentMode.LUMP_SUM
     )
@@ -146,7 +144,8 @@ class Contract(ConcurrentTransitionMixin, models.Model):
                 condition=Q(valid_to__gte=F("valid_from")), name="contract_validity_ordered"
             ),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(signed_on__isnull=False),
+                # A cancelled draft was never signed; every other non-draft was.
+                condition=Q(status__in=["draft", "cancelled"]) | Q(signed_on__isnull=False),
                 name="contract_signed_has_date",
             ),
             models.UniqueConstraint(

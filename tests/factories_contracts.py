@@ -110,7 +110,7 @@ class ContractFactory:
         if deal is None:
             from tests.factories import DealFactory
 
-            deal = DealFactory()
+            deal = DealFactory.create()
         return services.contract_create(
             deal=deal, actor=actor or deal.lead_broker, **contract_data(**overrides)
         )

@@ -28,6 +28,7 @@ from deals.models import (
     Deal,
     DealState,
     Demand,
+    Escalation,
     RequestStatus,
     TransitionRequest,
 )
@@ -575,3 +576,22 @@ class TransitionRequestViewSet(
         req = self.get_object()
         decided = services.request_withdraw(request_id=req.pk, actor=request.user)  # type: ignore[arg-type]
         return Response(TransitionRequestSerializer(decided).data)
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    deal_title = serializers.CharField(source="deal.title", read_only=True)
+
+    class Meta:
+        model = Escalation
+        fields = ["id", "deal", "deal_title", "kind", "message", "created_at"]
+        read_only_fields = fields
+
+
+class EscalationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Stalled deals and unanswered requests, as recorded by the periodic sweep."""
+
+    serializer_class = EscalationSerializer
+    filterset_fields = ["kind", "deal"]
+
+    def get_queryset(self) -> QuerySet[Escalation]:
+        return selectors.escalations_visible_to(self.request.user)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from deals.models import (
     Deal,
     DealAchievement,
     DealBroker,
+    Escalation,
     RequestStatus,
     TransitionRequest,
 )
@@ -70,6 +71,15 @@ def requests_visible_to(user: User) -> QuerySet[TransitionRequest]:
         TransitionRequest.objects.filter(deal__in=deals_visible_to(user))
         .select_related("deal", "requested_by", "decided_by")
         .order_by("requested_at", "id")
+    )
+
+
+def escalations_visible_to(user: User) -> QuerySet[Escalation]:
+    """Open escalations of the deals this user sees, newest first (a supervisor's alerts)."""
+    return (
+        Escalation.objects.filter(deal__in=deals_visible_to(user), resolved_at__isnull=True)
+        .select_related("deal")
+        .order_by("-created_at", "-id")
     )
 
 

@@ -1,0 +1,46 @@
+"""The stalled-deal sweep: overdue stages and unanswered requests are escalated once each."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from deals import services
+from deals.models import DealState, Escalation
+from deals.tasks import sweep_stalled_deals
+from tests.factories import DealFactory
+from tests.helpers import satisfy
+
+pytestmark = pytest.mark.django_db
+
+
+def test_overdue_deals_and_stale_requests_are_escalated_once(
+    api, deal, broker, supervisor, other_supervisor
+):
+    satisfy(deal, DealState.MATCHED)
+    services.deal_request_transition(deal=deal, actor=broker, target=DealState.MATCHED)
+    on_time = DealFactory(lead_broker=broker)
+    assert sweep_stalled_deals.delay().get() == 0
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
+        assert sweep_stalled_deals.delay().get() == 3  # two overdue deals, one stale request
+        assert sweep_stalled_deals.delay().get() == 0
+        alerts = api(supervisor).get("/api/v1/escalations/").json()["results"]
+    assert {(a["deal"], a["kind"]) for a in alerts} == {
+        (deal.pk, "stage_overdue"),
+        (deal.pk, "request_unanswered"),
+        (on_time.pk, "stage_overdue"),
+    }
+    assert api(other_supervisor).get("/api/v1/escalations/").json()["count"] == 0
+    assert Escalation.objects.count() == 3
+
+
+def test_terminal_deals_are_never_escalated(deal, supervisor):
+    from tests.helpers import move
+
+    move(deal, DealState.LOST, supervisor, comment="企业转产，需求取消")
+    with time_machine.travel(timezone.now() + dt.timedelta(days=365)):
+        assert services.deals_sweep_stalled() == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from rewards.statement import statement_build, statement_pdf
 class FractionField(serializers.DecimalField):
     """A rate as a decimal fraction string without padding: "0.015" (not "0.015000")."""
 
-    def to_representation(self, value: Any) -> str | None:
+    def to_representation(self, value: Any) -> Any:
         if value is None:
             return None
         text = format(Decimal(value).normalize(), "f")
@@ -134,14 +134,15 @@ class RewardPolicyViewSet(
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         data["tiers"] = _tiers_in(data)
-        serializer.instance = services.policy_create(actor=self.request.user, **data)
+        actor = cast(User, self.request.user)
+        serializer.instance = services.policy_create(actor=actor, **data)
 
     def perform_update(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         if "tiers" in data:
             data["tiers"] = _tiers_in(data)
         serializer.instance = services.policy_update(
-            policy_id=serializer.instance.pk, actor=self.request.user, changes=data
+            policy_id=serializer.instance.pk, actor=cast(User, self.request.user), changes=data
         )
 
 

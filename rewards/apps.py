@@ -7,17 +7,21 @@ def on_deal_state_changed(sender: Any, *, deal_id: int, to_state: str, **kwargs:
     """A deal reached `registered`: its reward becomes due (computed by a task, after commit)."""
     if to_state != "registered":
         return
+    from django.db import transaction
+
     from rewards.tasks import compute_reward
 
-    compute_reward.delay_on_commit(deal_id, kwargs.get("actor_id"))
+    actor_id = kwargs.get("actor_id")
+    transaction.on_commit(lambda: compute_reward.delay(deal_id, actor_id))
 
 
 def on_registration_cancelled(sender: Any, *, deal_id: int, **kwargs: Any) -> None:
+    from django.db import transaction
+
     from rewards.tasks import registration_cancelled
 
-    registration_cancelled.delay_on_commit(
-        deal_id, kwargs.get("actor_id"), str(kwargs.get("reason") or "")
-    )
+    actor_id, reason = kwargs.get("actor_id"), str(kwargs.get("reason") or "")
+    transaction.on_commit(lambda: registration_cancelled.delay(deal_id, actor_id, reason))
 
 
 class RewardsConfig(AppConfig):

@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from brokers.regions import region_name
-from rewards.models import Basis, Clawback, Reward, RewardStatus
+from rewards.models import Basis, Clawback, Reward, RewardShare, RewardStatus
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -60,7 +60,7 @@ Row = list[str | int | Decimal | dt.date | None]
 def ledger_rows(rewards: QuerySet[Reward], *, broker_id: int | None = None) -> Iterator[Row]:
     """The lines, typed (Decimal, date, int). `broker_id`: only that person's lines."""
     for reward in rewards.order_by("registered_on", "id"):
-        shares = list(reward.shares.all()) or [None]
+        shares: list[RewardShare | None] = [*reward.shares.all()] or [None]
         try:
             clawback: Clawback | None = reward.clawback
         except Clawback.DoesNotExist:

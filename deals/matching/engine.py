@@ -344,7 +344,7 @@ class TextIndex:
         if text_only and len(candidates) > TEXT_CANDIDATES:
             top = np.argpartition(scores[candidates], -TEXT_CANDIDATES)[-TEXT_CANDIDATES:]
             candidates = candidates[top]
-        text = np.zeros(len(candidates))
+        text: np.ndarray = np.zeros(len(candidates))
         if text_only:
             floor = TEXT_FLOOR * float(qweight.sum())
             text = scores[candidates] / max(float(scores[candidates].max()), floor, 1e-9)
@@ -396,11 +396,11 @@ class TextIndex:
         self, query: Query, row: int, score: float, text: float, tids: np.ndarray, qw: np.ndarray
     ) -> Hit:
         hit = Hit(id=int(self.ids[row]), score=round(min(max(score, 0.0), 1.0), 4), text=text)
-        doc_tids, _ = self._row_terms(row)
-        shared = np.isin(tids, doc_tids)
-        if shared.any():
-            order = np.argsort(-qw[shared], kind="stable")
-            hit.shared_terms = [self.terms[int(t)] for t in tids[shared][order]]
+        doc_tids = set(self._row_terms(row)[0].tolist())
+        shared = sorted(
+            (-w, t) for t, w in zip(tids.tolist(), qw.tolist(), strict=True) if t in doc_tids
+        )
+        hit.shared_terms = [self.terms[t] for _w, t in shared]
         ind = int(self.industry[row])
         if ind and query.industry:
             hit.industry_same = self.industries.get(query.industry) == ind

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from deals.matching.engine import Doc, TextIndex
 from deals.matching.models import MatchChange, MatchIndexState, MatchKind
@@ -80,8 +80,14 @@ def load_docs(kind: str, ids: Iterable[int] | None = None) -> Iterator[Doc]:
 
 
 def _state(kind: str) -> tuple[int, int]:
-    row = MatchIndexState.objects.filter(kind=kind).values_list("generation", "version").first()
-    return row if row else (1, 0)
+    # Runs before every query: one indexed row, read without the ORM's per-query overhead.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT generation, version FROM {MatchIndexState._meta.db_table} WHERE kind = %s",
+            [kind],
+        )
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row else (1, 0)
 
 
 def get_index(kind: str) -> TextIndex:

@@ -66,7 +66,7 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "external_id": ("external_id", "外部编号", "编号"),
     },
 }
-REQUIRED = {
+REQUIRED: dict[str, tuple[str, ...]] = {
     ImportKind.ACHIEVEMENT: ("title", "owner"),
     ImportKind.DEMAND: ("title", "enterprise", "region"),
 }
@@ -304,15 +304,12 @@ def _save_row(kind: str, job: ImportJob, row: int, fields: dict[str, Any]) -> tu
             obj = deal_services.demand_create(actor=actor, reason=reason, **fields)
         return "created", obj.pk
     before = existing.updated_at
-    if kind == ImportKind.ACHIEVEMENT:
+    if isinstance(existing, Achievement):
         obj = deal_services.achievement_update(
-            achievement=existing,
-            actor=actor,
-            reason=reason,
-            **fields,  # type: ignore[arg-type]
+            achievement=existing, actor=actor, reason=reason, **fields
         )
     else:
-        obj = deal_services.demand_update(demand=existing, actor=actor, reason=reason, **fields)  # type: ignore[arg-type]
+        obj = deal_services.demand_update(demand=existing, actor=actor, reason=reason, **fields)
     return ("updated" if obj.updated_at != before else "unchanged"), obj.pk
 
 
@@ -338,7 +335,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     kind = job.kind
     try:
         with job.file.open("rb") as fh:
-            fmt = spreadsheet.sniff(fh.read(4096), job.file.name, job.file.size)
+            fmt = spreadsheet.sniff(fh.read(4096), job.file.name or job.filename, job.file.size)
             fh.seek(0)
             header, rows_iter = spreadsheet.read_rows(fh, fmt)
             columns = _columns(kind, header)

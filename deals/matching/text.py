@@ -80,7 +80,9 @@ def tokenize(text: str) -> list[str]:
     for token in rjieba.cut_for_search(normalize(text)):
         term = _terms.get(token, "")
         if term == "":
-            term = _terms.setdefault(token, _term(token)) if len(_terms) < 2_000_000 else _term(token)
+            term = (
+                _terms.setdefault(token, _term(token)) if len(_terms) < 2_000_000 else _term(token)
+            )
         if term:
             out.append(term)
     return out

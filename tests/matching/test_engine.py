@@ -45,7 +45,9 @@ def test_text_relevance_ranks_the_doc_sharing_the_need_terms_first():
 
 
 def test_a_document_sharing_no_term_is_not_a_candidate():
-    idx = _index(Doc(1, *MOULD, industry="manufacturing"), Doc(2, "水稻镉污染钝化", "稻田土壤镉钝化。"))
+    idx = _index(
+        Doc(1, *MOULD, industry="manufacturing"), Doc(2, "水稻镉污染钝化", "稻田土壤镉钝化。")
+    )
     hits = idx.search(_query("注塑件缩痕", industry="agriculture"))
     assert [h.id for h in hits] == [1]
 
@@ -53,7 +55,12 @@ def test_a_document_sharing_no_term_is_not_a_candidate():
 @pytest.mark.parametrize(
     ("field", "good", "bad", "query"),
     [
-        ("industry", {"industry": "manufacturing"}, {"industry": "chemicals"}, {"industry": "manufacturing"}),
+        (
+            "industry",
+            {"industry": "manufacturing"},
+            {"industry": "chemicals"},
+            {"industry": "manufacturing"},
+        ),
         ("price", {"price": 300_000.0}, {"price": 900_000.0}, {"price": 500_000.0}),
         ("maturity", {"maturity": 8}, {"maturity": 2}, {}),
         ("region", {"region": "330211"}, {"region": "620100"}, {"region": "330211"}),
@@ -69,21 +76,42 @@ def test_structured_fit_breaks_a_text_tie_and_unknown_sits_between(field, good, 
 
 def test_structured_fit_never_outweighs_a_clearly_better_text_match():
     idx = _index(
-        Doc(1, "注塑件缩痕在线检测", "机器视觉检测注塑件缩痕。", industry="electronics", price=9e6,
-            maturity=1, region="620100"),
-        Doc(2, "注塑车间照明", "车间照明节能。", industry="manufacturing", price=1.0, maturity=9,
-            region="330211"),
+        Doc(
+            1,
+            "注塑件缩痕在线检测",
+            "机器视觉检测注塑件缩痕。",
+            industry="electronics",
+            price=9e6,
+            maturity=1,
+            region="620100",
+        ),
+        Doc(
+            2,
+            "注塑车间照明",
+            "车间照明节能。",
+            industry="manufacturing",
+            price=1.0,
+            maturity=9,
+            region="330211",
+        ),
     )
     hits = idx.search(
-        _query("注塑件缩痕检测", "注塑件缩痕多，想在线检测缩痕", industry="manufacturing",
-               price=100_000.0, region="330211")
+        _query(
+            "注塑件缩痕检测",
+            "注塑件缩痕多，想在线检测缩痕",
+            industry="manufacturing",
+            price=100_000.0,
+            region="330211",
+        )
     )
     assert hits[0].id == 1
 
 
 def test_price_rule_budget_within_slack_and_above():
     idx = _index(
-        Doc(1, *MOULD, price=100_000.0), Doc(2, *MOULD, price=140_000.0), Doc(3, *MOULD, price=400_000.0)
+        Doc(1, *MOULD, price=100_000.0),
+        Doc(2, *MOULD, price=140_000.0),
+        Doc(3, *MOULD, price=400_000.0),
     )
     hits = {h.id: h for h in idx.search(_query(*MOULD, price=100_000.0))}
     assert hits[1].price_ratio == 1.0
@@ -104,7 +132,9 @@ def test_zero_budget_and_negative_or_missing_fields_do_not_crash():
 
 
 def test_empty_query_falls_back_to_structured_fit_without_crashing():
-    idx = _index(Doc(1, *MOULD, industry="manufacturing"), Doc(2, "稻田镉钝化", "", industry="agriculture"))
+    idx = _index(
+        Doc(1, *MOULD, industry="manufacturing"), Doc(2, "稻田镉钝化", "", industry="agriculture")
+    )
     hits = idx.search(_query("", "", industry="agriculture"))
     assert [h.id for h in hits] == [2, 1]
     assert all(h.text == 0 and h.shared_terms == [] for h in hits)
@@ -125,7 +155,9 @@ def test_upsert_replaces_the_text_and_remove_drops_the_document():
     idx = _index(Doc(1, *MOULD), Doc(2, "稻田镉钝化", "稻田土壤镉钝化修复。"))
     idx.upsert(Doc(1, "光伏板无水清扫机器人", "光伏组件积灰清扫。"))
     assert [h.id for h in idx.search(_query("光伏积灰"))] == [1]
-    assert idx.search(_query("随形冷却水路")) == [] or idx.search(_query("随形冷却水路"))[0].text == 0
+    assert (
+        idx.search(_query("随形冷却水路")) == [] or idx.search(_query("随形冷却水路"))[0].text == 0
+    )
     idx.upsert(Doc(3, "镉污染稻田修复", "镉 钝化"))
     assert {h.id for h in idx.search(_query("镉钝化"))} == {2, 3}
     idx.remove(2)

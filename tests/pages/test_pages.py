@@ -522,3 +522,24 @@ def test_supervisor_sees_what_a_deal_lacks_once_not_a_permission_note_per_option
     assert html.count("只有本项目的经纪人可以申请阶段变更") == 0
     assert "由本项目的经纪人申请、主管审批" in html
     assert f'action="/deals/{deal.pk}/request/"' not in html
+
+
+def test_deal_page_queries_do_not_grow_with_activities_and_links(broker, supervisor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ActivityFactory
+
+    def count(deal: Deal) -> int:
+        client = signed_in(broker)
+        client.get(f"/deals/{deal.pk}/")  # warm the matching index
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/deals/{deal.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    quiet = walk_to(DealFactory(lead_broker=broker), "online_talks", supervisor)
+    busy = walk_to(DealFactory(lead_broker=broker), "online_talks", supervisor)
+    for _ in range(8):
+        ActivityFactory(deal=busy, created_by=broker)
+        services.deal_link_achievement(deal=busy, achievement=AchievementFactory(), actor=broker)
+    assert count(busy) == count(quiet)

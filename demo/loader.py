@@ -43,7 +43,7 @@ from demo.data.parties import party
 from demo.data.people import ADMIN, BROKERS, ORGANISATIONS, STAFF
 from demo.data.policies import POLICIES
 from rewards import services as reward_services
-from rewards.models import RewardPolicy
+from rewards.models import Reward, RewardPolicy, RewardStatus
 
 DEMO_PASSWORD = "demo12345"
 WAN = Decimal(10000)
@@ -127,6 +127,7 @@ def load_demo(*, now: dt.datetime | None = None) -> LoadReport:
             achievements=achievements,
         )
         walker.run()
+        walker.finance()
         report.count("deals", created=True)
     return report
 
@@ -571,6 +572,36 @@ class DealWalk:
         # Four eyes: the requester never decides; supervisors are never requesters anyway.
         choices = [s for s in self.supervisors if s.pk != exclude]
         return self.rng.choice(choices)
+
+    # Finance -----------------------------------------------------------------------------------
+
+    def finance(self) -> None:
+        """Take the reward (computed when the registration committed) as far as the spec says."""
+        stage = self.spec.get("reward")
+        if not stage:
+            return
+        reward = Reward.objects.get(deal=self._deal())
+        officer = self.users[
+            next(s[0] for s in STAFF if s[2] == "finance" and s[3] == self.org_key)
+        ]
+        approved_day = self.days[-1] - 5
+        if reward.status == RewardStatus.CALCULATED:
+            with _clock(self.at(approved_day, 11, 15)):
+                reward_services.reward_approve(
+                    reward_id=reward.pk,
+                    actor=officer,
+                    comment="已核对合同登记证明、技术交易额和分成比例，审核通过。",
+                )
+        if stage == "paid":
+            paid = self.at(approved_day - 7, 15, 30)
+            with _clock(paid):
+                reward_services.reward_pay(
+                    reward_id=reward.pk,
+                    actor=officer,
+                    paid_on=timezone.localtime(paid).date(),
+                    reference=f"JJRJL-{paid:%Y%m}-{self.index + 1:04d}",
+                    comment="经纪人奖励已通过单位账户转账发放。",
+                )
 
     # The contract ----------------------------------------------------------------------------
 

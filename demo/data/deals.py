@@ -12,6 +12,7 @@ Keys of a deal:
 - pending: (target, hours ago) a request still waiting in the supervisor queue.
 - lost: (state it was lost from, reason).
 - contract: the technology contract (amounts in 元); status draft, signed or registered.
+- reward: how far finance has taken the computed reward: "approved" or "paid" (else calculated).
 """
 
 from typing import Any
@@ -57,6 +58,7 @@ DEALS: list[dict[str, Any]] = [
     },
     {
         "need": "N04",
+        "reward": "approved",
         "lead": "lina",
         "shares": [("lina", "50.00"), ("zhangwei", "30.00"), ("hejia", "20.00")],
         "achievements": ["A021", "A036"],
@@ -95,6 +97,7 @@ DEALS: list[dict[str, Any]] = [
     },
     {
         "need": "N06",
+        "reward": "paid",
         "lead": "wangqiang",
         "shares": [("wangqiang", "70.00"), ("zhoumin", "30.00")],
         "achievements": ["A090", "A093"],
@@ -135,6 +138,7 @@ DEALS: list[dict[str, Any]] = [
     },
     {
         "need": "N17",
+        "reward": "paid",
         "lead": "zhangwei",
         "achievements": ["A008"],
         "state": "registered",
@@ -195,6 +199,7 @@ DEALS: list[dict[str, Any]] = [
     },
     {
         "need": "N27",
+        "reward": "paid",
         "lead": "zhuting",
         "achievements": ["A081"],
         "state": "registered",
@@ -222,6 +227,7 @@ DEALS: list[dict[str, Any]] = [
     },
     {
         "need": "N32",
+        "reward": "approved",
         "lead": "chenyanling",
         "shares": [("chenyanling", "70.00"), ("huangjianhua", "30.00")],
         "achievements": ["A102"],

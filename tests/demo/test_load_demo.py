@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from brokers.models import BrokerProfile, Organisation, Role, User
 from contracts.models import ContractDocument, ExchangeRegistration
+from deals.matching import index
+from deals.matching.selectors import achievement_matches_for_demand
 from deals.models import (
     ACTIVE_STATES,
     Achievement,
@@ -27,6 +29,7 @@ from deals.models import (
     RequestStatus,
     TransitionRequest,
 )
+from demo.data.deals import DEALS
 from demo.loader import DEMO_PASSWORD
 from rewards.models import Reward
 
@@ -55,6 +58,20 @@ def loaded() -> str:
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     return out.getvalue()
+
+
+def test_every_demo_need_finds_its_deals_achievement_among_the_top_matches(loaded: str) -> None:
+    """The data hangs together: the matching engine ranks the achievement each demo deal was
+    built on among the first five candidates for its need (what a broker clicks first)."""
+    index.forget()  # this process may hold an index of a previous test's (flushed) rows
+    found = 0
+    served = [spec for spec in DEALS if spec["achievements"]]
+    for spec in served:
+        demand = Demand.objects.get(external_id=f"demo-{spec['need']}")
+        top = achievement_matches_for_demand(demand=demand, limit=5)
+        keys = {Achievement.objects.get(pk=hit["achievement"]["id"]).external_id for hit in top}
+        found += f"demo-{spec['achievements'][0]}" in keys
+    assert found >= 0.9 * len(served)
 
 
 def test_load_demo_builds_the_whole_data_set_and_a_second_run_changes_nothing(loaded: str) -> None:
@@ -127,6 +144,12 @@ def test_load_demo_builds_the_whole_data_set_and_a_second_run_changes_nothing(lo
     magnets = Reward.objects.get(deal__demand__external_id="demo-N04")
     assert magnets.amount == Decimal("300000.00")
     assert sum(s.amount for s in magnets.shares.all()) == magnets.amount
+    # Finance has approved and paid some of them; the rest wait in the ledger.
+    assert set(Reward.objects.values_list("status", flat=True)) == {
+        "calculated",
+        "approved",
+        "paid",
+    }
 
     # The command prints the demo logins.
     assert "zhangwei" in loaded and "chenjing" in loaded and DEMO_PASSWORD in loaded

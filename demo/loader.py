@@ -98,6 +98,7 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     existing: dict[str, int] = field(default_factory=dict)
     logins: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    escalations: int = 0
 
     def count(self, what: str, created: bool) -> None:
         bucket = self.created if created else self.existing
@@ -129,6 +130,9 @@ def load_demo(*, now: dt.datetime | None = None) -> LoadReport:
         walker.run()
         walker.finance()
         report.count("deals", created=True)
+    # No beat runs in a demo (`make run`): raise the stalled-deal alerts now, as the periodic
+    # sweep would. Idempotent: each overdue stage and unanswered request is escalated once.
+    report.escalations = deal_services.deals_sweep_stalled()
     return report
 
 
@@ -611,7 +615,8 @@ class DealWalk:
         subject = self.achievements[self.spec["achievements"][0]]
         drafted, signed, registered = between(0.1), between(0.45), between(0.85)
         valid_from = timezone.localtime(signed).date()
-        valid_days = VALIDITY_DAYS.get(spec["contract_type"], 365)
+        years = spec.get("years")
+        valid_days = years * 365 if years else VALIDITY_DAYS.get(spec["contract_type"], 365)
         fields: dict[str, Any] = {
             "contract_type": spec["contract_type"],
             "subtype": spec["subtype"],

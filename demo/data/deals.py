@@ -78,6 +78,7 @@ DEALS: list[dict[str, Any]] = [
             "contract_type": "license",
             "subtype": "exclusive_patent",
             "title": "低重稀土高矫顽力烧结钕铁硼磁体晶界扩散专利独占实施许可合同",
+            "years": 8,
             "amount": "24000000.00",
             "technology_amount": "22000000.00",
             "payment_mode": "instalments",

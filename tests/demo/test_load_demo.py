@@ -26,6 +26,8 @@ from deals.models import (
     Deal,
     DealState,
     Demand,
+    Escalation,
+    EscalationKind,
     RequestStatus,
     TransitionRequest,
 )
@@ -48,6 +50,7 @@ def counts() -> dict[str, int]:
         "activities": Activity.objects.count(),
         "documents": ContractDocument.objects.count(),
         "rewards": Reward.objects.count(),
+        "escalations": Escalation.objects.count(),
         "achievement_history": Achievement.history.count(),
         "deal_history": Deal.history.count(),
     }
@@ -124,6 +127,9 @@ def test_load_demo_builds_the_whole_data_set_and_a_second_run_changes_nothing(lo
     # Some deals stalled past their stage's budget.
     now = timezone.now()
     assert Deal.objects.filter(state__in=ACTIVE_STATES, due_at__lt=now).count() >= 3
+    # ... and the supervisors have been alerted to them and to the requests left unanswered.
+    assert Escalation.objects.filter(kind=EscalationKind.STAGE_OVERDUE).count() >= 3
+    assert Escalation.objects.filter(kind=EscalationKind.REQUEST_UNANSWERED).count() >= 1
     # Co-brokered deals, with shares summing to 100.
     shared = Deal.objects.annotate(n=Count("broker_links")).filter(n__gte=2)
     assert shared.count() >= 3

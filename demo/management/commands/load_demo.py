@@ -51,6 +51,7 @@ class Command(BaseCommand):
             "项目阶段："
             + "，".join(f"{DealState(s).label} {n}" for s, n in states.items())
             + f"；待审批申请 {TransitionRequest.objects.filter(status='pending').count()}"
+            + f"；新增预警 {report.escalations}"
         )
         self.stdout.write(
             f"合计：机构 {Organisation.objects.count()}，经纪人 "

@@ -161,6 +161,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contracts.tasks.sweep_pending_documents",
         "schedule": 10 * 60,
     },
+    # Records achievements/needs whose on-commit index update was lost (window 30 min > period).
+    "matching-sweep-missed-changes": {
+        "task": "deals.matching.sweep_missed_changes",
+        "schedule": 10 * 60,
+    },
 }
 
 # Time budget of each active stage, in days: a deal that stays longer is overdue and escalated.

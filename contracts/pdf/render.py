@@ -68,6 +68,11 @@ class LocalOnlyFetcher(URLFetcher):
         raise ValueError(f"blocked resource: {url[:100]}")
 
 
+# One per process: building a URLFetcher sets up urllib handlers (an SSL context among them), which
+# costs more CPU than anything else we add around WeasyPrint. Tasks run one at a time per process.
+_FETCHER = LocalOnlyFetcher(allowed_protocols=["file"])
+
+
 def template_name_for(contract_type: str) -> str:
     return f"contracts/pdf/{TEMPLATE_VERSION}/{contract_type}.html"
 
@@ -193,7 +198,7 @@ def html_to_pdf(html: str, *, identifier: bytes | None = None) -> RenderedPdf:
     document = HTML(
         string=html,
         base_url=TEMPLATE_DIR.as_uri() + "/",
-        url_fetcher=LocalOnlyFetcher(allowed_protocols=["file"]),
+        url_fetcher=_FETCHER,
     ).render()
     buffer = io.BytesIO()
     document.write_pdf(buffer, pdf_identifier=identifier)

@@ -142,7 +142,7 @@ def board(request: HttpRequest) -> HttpResponse:
     brokers = None
     broker_id = request.GET.get("broker", "")
     if not user.is_broker:
-        brokers = brokers_visible_to(user).only("id", "username", "display_name")
+        brokers = brokers_visible_to(user)
         if broker_id.isdigit():
             deals = deals.filter(broker_links__user_id=int(broker_id))
     query = request.GET.get("q", "").strip()[:100]
@@ -264,11 +264,7 @@ def needs(request: HttpRequest) -> HttpResponse:
         demands = demands.filter(taken_here=False)
     page = Paginator(demands, 30).get_page(request.GET.get("page"))
     may_open = user.is_broker or user.is_supervisor or user.is_admin
-    lead_choices = (
-        brokers_visible_to(user).only("id", "username", "display_name")
-        if (user.is_supervisor or user.is_admin)
-        else None
-    )
+    lead_choices = brokers_visible_to(user) if (user.is_supervisor or user.is_admin) else None
     return render(
         request,
         "deals/needs.html",

@@ -537,9 +537,47 @@ def test_deal_page_queries_do_not_grow_with_activities_and_links(broker, supervi
             assert client.get(f"/deals/{deal.pk}/").status_code == 200
         return len(ctx.captured_queries)
 
+    AchievementFactory.create_batch(3)  # both deals have candidates to rank
     quiet = walk_to(DealFactory(lead_broker=broker), "online_talks", supervisor)
     busy = walk_to(DealFactory(lead_broker=broker), "online_talks", supervisor)
     for _ in range(8):
         ActivityFactory(deal=busy, created_by=broker)
         services.deal_link_achievement(deal=busy, achievement=AchievementFactory(), actor=broker)
     assert count(busy) == count(quiet)
+
+
+def test_supervisor_board_shows_the_organisations_deals_filtered_by_broker(
+    broker, co_broker, supervisor, other_broker
+):
+    DealFactory(lead_broker=broker, title="张伟的项目")
+    DealFactory(lead_broker=co_broker, title="李娜的项目")
+    DealFactory(lead_broker=other_broker, title="外机构的项目")
+    client = signed_in(supervisor)
+    html = page(client, "/board/")
+    assert "张伟的项目" in html and "李娜的项目" in html
+    assert "外机构的项目" not in html
+    assert 'name="broker"' in html
+    html = page(client, f"/board/?broker={co_broker.pk}")
+    assert "李娜的项目" in html and "张伟的项目" not in html
+
+
+def test_supervisor_opens_a_deal_from_the_pool_naming_the_lead_broker(broker, supervisor):
+    demand = DemandFactory(title="光伏背板耐候性改进")
+    client = signed_in(supervisor)
+    assert 'name="lead_broker"' in page(client, "/needs/")
+    client.post(f"/needs/{demand.pk}/take/", {"lead_broker": broker.pk})
+    deal = Deal.objects.get(demand=demand)
+    assert deal.lead_broker == broker
+
+
+@pytest.mark.parametrize(
+    "persona", ["broker", "co_broker", "supervisor", "finance", "admin_user", "other_broker"]
+)
+def test_every_page_renders_for_every_role(request, persona, broker, supervisor):
+    deal = walk_to(DealFactory(lead_broker=broker), "matched", supervisor)
+    client = signed_in(request.getfixturevalue(persona))
+    for url in ["/", "/board/", "/board/?view=table", "/queue/", "/needs/", "/ledger/"]:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, (persona, url)
+    sees_deal = persona in ("broker", "supervisor", "finance", "admin_user")
+    assert client.get(f"/deals/{deal.pk}/").status_code == (200 if sees_deal else 404)

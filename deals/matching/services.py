@@ -30,7 +30,7 @@ from common.exceptions import NotAllowed, ValidationFailed
 from deals import services as deal_services
 from deals.matching import spreadsheet
 from deals.matching.index import record_changes
-from deals.matching.models import ImportJob, ImportKind, ImportStatus, MatchKind
+from deals.matching.models import ImportJob, ImportKind, ImportStatus, MatchChange, MatchKind
 from deals.matching.tasks import index_updates_suppressed, run_import
 from deals.models import Achievement, AchievementKind, Demand, Industry
 
@@ -416,3 +416,27 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "failure", "finished_at"])
     return job
+
+
+# --- index recovery -------------------------------------------------------------------------------
+
+
+def index_sweep_missed(*, window_minutes: int = 30) -> int:
+    """Record every achievement/need saved in the last `window_minutes` that has no change-log
+    row since (its on-commit task was lost with the broker). Returns how many were recorded."""
+    since = timezone.now() - dt.timedelta(minutes=window_minutes)
+    recorded = 0
+    for kind, model in ((MatchKind.ACHIEVEMENT, Achievement), (MatchKind.DEMAND, Demand)):
+        saved = dict(model.objects.filter(updated_at__gte=since).values_list("pk", "updated_at"))
+        if not saved:
+            continue
+        logged: dict[int, dt.datetime] = {}
+        for obj_id, at in MatchChange.objects.filter(kind=kind, obj_id__in=list(saved)).values_list(
+            "obj_id", "created_at"
+        ):
+            logged[obj_id] = max(at, logged.get(obj_id, at))
+        missed = [pk for pk, at in saved.items() if pk not in logged or logged[pk] < at]
+        if missed:
+            record_changes(kind, missed)
+            recorded += len(missed)
+    return recorded

@@ -31,7 +31,9 @@ def schedule_index_update(kind: str, obj_id: int) -> None:
     if _suppressed.get():
         return
     kind = MatchKind(kind).value
-    transaction.on_commit(lambda: update_match_index.delay(kind, [obj_id]))
+    # robust: the write has committed; a broker outage must not turn it into a 500. The
+    # periodic sweep below records what was lost.
+    transaction.on_commit(lambda: update_match_index.delay(kind, [obj_id]), robust=True)
 
 
 @shared_task(
@@ -57,3 +59,11 @@ def run_import(job_id: int) -> None:
     from deals.matching.services import import_job_run
 
     import_job_run(job_id=job_id)
+
+
+@shared_task(name="deals.matching.sweep_missed_changes")
+def sweep_missed_changes(window_minutes: int = 30) -> int:
+    """Periodic: record achievements and needs saved lately whose index update was lost."""
+    from deals.matching.services import index_sweep_missed
+
+    return index_sweep_missed(window_minutes=window_minutes)

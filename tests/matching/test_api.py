@@ -208,3 +208,14 @@ def test_rebuild_command_starts_a_new_generation(library, need, capsys):
     assert "achievement: 3 documents" in out and "demand: 1 documents" in out
     assert MatchIndexState.objects.get(kind=MatchKind.ACHIEVEMENT).generation == 2
     assert index.get_index(MatchKind.ACHIEVEMENT) is not first
+
+
+def test_sweep_records_saves_whose_index_update_was_lost(broker, library):
+    from deals.matching.services import index_sweep_missed
+
+    # the factories saved without on-commit callbacks running: as if the broker was down
+    assert not MatchChange.objects.exists()
+    assert index_sweep_missed(window_minutes=30) == 3
+    assert index_sweep_missed(window_minutes=30) == 0  # idempotent
+    logged = set(MatchChange.objects.values_list("obj_id", flat=True))
+    assert logged == {a.pk for a in library.values()}

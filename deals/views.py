@@ -396,7 +396,12 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "stages": [
             {
                 "label": DealState(s).label,
-                "status": "done" if i < current_index else "current" if i == current_index else "",
+                # The last stage, once reached, is done rather than in progress.
+                "status": "done"
+                if i < current_index or deal.state == DealState.REGISTERED
+                else "current"
+                if i == current_index
+                else "",
             }
             for i, s in enumerate(stages)
         ],

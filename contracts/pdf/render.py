@@ -133,6 +133,12 @@ def contract_context(contract: Contract, *, final: bool) -> dict[str, Any]:
             }
         )
     patent = contract.patent or {}
+    # The patent office's registration date concerns transfers, the filing number licences.
+    skip = (
+        "filing_number"
+        if contract.contract_type == ContractType.TRANSFER
+        else "office_registered_on"
+    )
     patent_rows = [
         (
             label,
@@ -141,6 +147,7 @@ def contract_context(contract: Contract, *, final: bool) -> dict[str, Any]:
             else NONE_TEXT,
         )
         for key, label in PATENT_FIELDS
+        if key != skip
     ]
     schedule = [
         {

@@ -426,10 +426,22 @@ class DealWalk:
         return days
 
     def at(self, days_ago: float, hour: int, minute: int = 0) -> dt.datetime:
-        """That day (in local time) at that hour, never later than now."""
+        """That day (in local time) at that hour, moved back to Friday when it falls on a
+        weekend, never later than now. Stages last two days or more, so the order holds."""
         local = timezone.localtime(self.now - dt.timedelta(days=days_ago))
+        local -= dt.timedelta(days=max(0, local.weekday() - 4))
         moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
         return min(moment, self.now - dt.timedelta(minutes=30))
+
+    def office_hours_before(self, hours: float) -> dt.datetime:
+        """About `hours` ago, moved back into the previous office hours (a request sent at night
+        would look odd). Only ever earlier, by at most a night."""
+        local = timezone.localtime(self.now - dt.timedelta(hours=hours))
+        if local.hour < 9:
+            local = (local - dt.timedelta(days=1)).replace(hour=17)
+        elif local.hour >= 18:
+            local = local.replace(hour=17)
+        return local
 
     # The walk ------------------------------------------------------------------------------
 
@@ -469,7 +481,7 @@ class DealWalk:
         start = self.days[k]
         pending = self.spec.get("pending") if until is None else None
         end_moment = (
-            self.now - dt.timedelta(hours=pending[1])
+            self.office_hours_before(pending[1])
             if pending
             else (self.at(until, 9) if until is not None else self.now)
         )

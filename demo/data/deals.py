@@ -595,7 +595,7 @@ DEALS: list[dict[str, Any]] = [
         "achievements": ["A068"],
         "state": "intake",
         "entered": 5,
-        "pending": ("matched", 30),
+        "pending": ("matched", 20),
     },
     # ===== 终止（lost）===========================================================================
     {

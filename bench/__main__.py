@@ -23,9 +23,7 @@ def main() -> int:
             continue
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()
-        code = (
-            f"import sys, bench.{name} as m; ok = m.main(); sys.exit(1 if ok is False else 0)"
-        )
+        code = f"import sys, bench.{name} as m; ok = m.main(); sys.exit(1 if ok is False else 0)"
         env = {"DJANGO_SETTINGS_MODULE": "config.settings.test", **os.environ}
         result = subprocess.run([sys.executable, "-c", code], cwd=HERE.parent, env=env)
         print(f"--- {name}: {time.perf_counter() - started:.1f} s", flush=True)

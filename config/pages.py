@@ -23,6 +23,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("deals/<int:deal_id>/request/", deal_views.deal_request, name="deal-request"),
     path("deals/<int:deal_id>/activities/", deal_views.deal_log_activity, name="deal-activity"),
     path("deals/<int:deal_id>/achievements/", deal_views.deal_link_achievement, name="deal-link"),
+    path("deals/<int:deal_id>/contract/", views.contract_draft, name="contract-draft"),
+    path("contracts/<int:contract_id>/sign/", views.contract_sign, name="contract-sign"),
+    path("contracts/<int:contract_id>/pdf/", views.contract_pdf, name="contract-pdf"),
+    path(
+        "contracts/<int:contract_id>/registration/",
+        views.contract_registration,
+        name="contract-registration",
+    ),
     path("requests/<int:request_id>/approve/", deal_views.request_approve, name="request-approve"),
     path("requests/<int:request_id>/reject/", deal_views.request_reject, name="request-reject"),
     path(

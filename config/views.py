@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,9 +22,17 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.views import sign_in
 from common.exceptions import DomainError
-from contracts.selectors import contract_for_deal, latest_ready_document
+from config.forms import ContractDraftForm, RegistrationForm, SignForm
+from contracts import services as contract_services
+from contracts.models import ContractStatus
+from contracts.selectors import (
+    contract_for_deal,
+    contract_get_for_user,
+    documents_for_contract,
+    latest_ready_document,
+)
 from deals import views as deal_views
-from deals.models import DealState
+from deals.models import Deal, DealState
 from deals.selectors import deal_get_for_user, deal_history
 from rewards.models import Reward, RewardStatus
 from rewards.selectors import reward_get_for_user, rewards_filtered, rewards_visible_to
@@ -101,16 +109,125 @@ def deal_detail(request: HttpRequest, deal_id: int) -> HttpResponse:
     assert isinstance(user, User)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     context = deal_views.deal_page_context(request, deal)
-    contract = contract_for_deal(deal.pk)
-    context.update(
-        {
-            "reward": _reward_for_deal(user, deal.pk),
-            "history": _history_rows(deal),
-            "contract": contract,
-            "contract_pdf": latest_ready_document(contract) if contract else None,
-        }
-    )
+    context.update(_contract_panel(user, deal, *context["stashed"]))
+    context.update({"reward": _reward_for_deal(user, deal.pk), "history": _history_rows(deal)})
     return render(request, "deals/deal_detail.html", context)
+
+
+def _contract_panel(user: User, deal: Deal, stashed: str, data: dict[str, str]) -> dict[str, Any]:
+    """The contract panel: the contract, its PDF, and the next step this user may take on it."""
+    contract = contract_for_deal(deal.pk)
+    may_act = deal.state not in (
+        DealState.REGISTERED,
+        DealState.LOST,
+    ) and contract_services.can_act(deal=deal, user=user)
+    panel: dict[str, Any] = {
+        "contract": contract,
+        "contract_pdf": latest_ready_document(contract) if contract else None,
+        "contract_document": documents_for_contract(contract).first() if contract else None,
+        "contract_may_act": may_act,
+    }
+    if not may_act:
+        return panel
+    if contract is None and deal.state == DealState.AGREEMENT:
+        form = (
+            ContractDraftForm(data)
+            if stashed == "contract"
+            else ContractDraftForm(initial=ContractDraftForm.initial_for(deal))
+        )
+        if form.is_bound:
+            form.is_valid()
+        panel.update(
+            {"contract_form": form, "a_rows": form.party_rows("a"), "b_rows": form.party_rows("b")}
+        )
+    elif contract is not None and contract.status == ContractStatus.DRAFT:
+        panel["sign_form"] = SignForm(
+            data if stashed == "sign" else None, initial={"signed_on": timezone.localdate()}
+        )
+    elif contract is not None and contract.status == ContractStatus.SIGNED:
+        registration = RegistrationForm(data if stashed == "registration" else None)
+        if registration.is_bound:
+            registration.is_valid()
+        panel["registration_form"] = registration
+    return panel
+
+
+def _contract_action(
+    request: HttpRequest, deal_id: int, form: forms.Form, name: str, act: Any, done: str
+) -> HttpResponseRedirect:
+    """Validate the form, call the contracts service, say what happened, back to the deal page."""
+    if not form.is_valid():
+        deal_views.stash_form(request, deal_id, name)
+        messages.error(request, _("未保存，请检查合同表单。"))
+    else:
+        try:
+            act(form)
+        except DomainError as exc:
+            deal_views.stash_form(request, deal_id, name)
+            deal_views.report_domain_error(request, exc)
+        else:
+            messages.success(request, done)
+    return redirect(reverse("deal-detail", args=[deal_id]) + "#contract")
+
+
+@login_required
+@require_POST
+def contract_draft(request: HttpRequest, deal_id: int) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    deal = deal_get_for_user(user=user, deal_id=deal_id)
+
+    def act(form: ContractDraftForm) -> None:
+        contract_services.contract_create(deal=deal, actor=user, **form.service_fields())
+
+    return _contract_action(
+        request, deal.pk, ContractDraftForm(request.POST), "contract", act, _("合同草稿已保存。")
+    )
+
+
+@login_required
+@require_POST
+def contract_sign(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    contract = contract_get_for_user(user=user, contract_id=contract_id)
+
+    def act(form: SignForm) -> None:
+        contract_services.contract_sign(
+            contract=contract, actor=user, signed_on=form.cleaned_data["signed_on"]
+        )
+
+    done = _("合同已签署，正式文本 PDF 正在生成。")
+    return _contract_action(request, contract.deal_id, SignForm(request.POST), "sign", act, done)
+
+
+@login_required
+@require_POST
+def contract_pdf(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    contract = contract_get_for_user(user=user, contract_id=contract_id)
+
+    def act(form: forms.Form) -> None:
+        contract_services.document_request(contract=contract, actor=user)
+
+    done = _("已请求生成合同 PDF。")
+    return _contract_action(request, contract.deal_id, forms.Form({}), "pdf", act, done)
+
+
+@login_required
+@require_POST
+def contract_registration(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    contract = contract_get_for_user(user=user, contract_id=contract_id)
+
+    def act(form: RegistrationForm) -> None:
+        contract_services.registration_record(contract=contract, actor=user, **form.cleaned_data)
+
+    form = RegistrationForm(request.POST)
+    done = _("已录入合同登记；现在可以申请“登记完成”。")
+    return _contract_action(request, contract.deal_id, form, "registration", act, done)
 
 
 def _reward_for_deal(user: User, deal_id: int) -> Reward | None:

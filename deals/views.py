@@ -109,12 +109,12 @@ def _is_overdue(deal: Deal, now: dt.datetime) -> bool:
 
 # A form that failed to validate is kept in the session across the redirect back to the deal
 # page, so the page shows it again with its errors and what the user typed (post/redirect/get).
-def _stash_form(request: HttpRequest, deal_id: int, name: str) -> None:
+def stash_form(request: HttpRequest, deal_id: int, name: str) -> None:
     data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     request.session[f"deal-form-{deal_id}"] = {"name": name, "data": data}
 
 
-def _pop_stashed_form(request: HttpRequest, deal_id: int) -> tuple[str, dict[str, str]]:
+def pop_stashed_form(request: HttpRequest, deal_id: int) -> tuple[str, dict[str, str]]:
     stashed = request.session.pop(f"deal-form-{deal_id}", None) or {}
     return stashed.get("name", ""), stashed.get("data", {})
 
@@ -329,7 +329,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         )
     options.sort(key=lambda o: OPTION_ORDER.get(o["kind"], 3))
 
-    stashed_name, stashed_data = _pop_stashed_form(request, deal.pk)
+    stashed_name, stashed_data = pop_stashed_form(request, deal.pk)
     activity_form = ActivityForm(
         stashed_data if stashed_name == "activity" else None,
         initial={
@@ -391,6 +391,8 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "request_form": request_form,
         "reject_form": reject_form,
         "candidates": candidates,
+        # A form of a higher app (the contract's) that failed, for the composing view to bind.
+        "stashed": (stashed_name, stashed_data),
         "search": search,
         "search_results": search_results,
         "stages": [
@@ -420,7 +422,7 @@ def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
         request.POST, options=services.transition_options(deal=deal, user=user)
     )
     if not form.is_valid():
-        _stash_form(request, deal.pk, "request")
+        stash_form(request, deal.pk, "request")
         messages.error(request, _("申请未提交，请检查表单。"))
         return redirect("deal-detail", deal_id=deal.pk)
     try:
@@ -431,7 +433,7 @@ def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
-        _stash_form(request, deal.pk, "request")
+        stash_form(request, deal.pk, "request")
         report_domain_error(request, exc)
     else:
         messages.success(request, _("申请已提交，等待主管审批。"))
@@ -445,13 +447,13 @@ def deal_log_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     form = ActivityForm(request.POST)
     if not form.is_valid():
-        _stash_form(request, deal.pk, "activity")
+        stash_form(request, deal.pk, "activity")
         messages.error(request, _("记录未保存，请检查表单。"))
         return redirect("deal-detail", deal_id=deal.pk)
     try:
         services.activity_log(deal=deal, actor=user, **form.cleaned_data)
     except DomainError as exc:
-        _stash_form(request, deal.pk, "activity")
+        stash_form(request, deal.pk, "activity")
         report_domain_error(request, exc)
     else:
         messages.success(request, _("已记录。"))

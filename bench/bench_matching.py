@@ -485,7 +485,7 @@ def _without_thesaurus(run):  # type: ignore[no-untyped-def]
     """Run with synonym folding switched off, to show what the word lists contribute."""
     from deals.matching import text
 
-    stop, canonical = text._lexicon()
+    _stop, canonical = text._lexicon()
     saved = dict(canonical)
     canonical.clear()
     text._terms.clear()
@@ -494,6 +494,17 @@ def _without_thesaurus(run):  # type: ignore[no-untyped-def]
     finally:
         canonical.update(saved)
         text._terms.clear()
+
+
+def _text_only(run):  # type: ignore[no-untyped-def]
+    from deals.matching import engine
+
+    saved = dict(engine.WEIGHTS)
+    engine.WEIGHTS.update(text=1.0, industry=0.0, price=0.0, maturity=0.0, region=0.0)
+    try:
+        return run()
+    finally:
+        engine.WEIGHTS.update(saved)
 
 
 def quality() -> bool:
@@ -516,6 +527,11 @@ def quality() -> bool:
     print(
         f"  engine without the synonym list (ablation): recall@5 {bare.recall_at_5:.3f}  "
         f"MRR {bare.mrr:.3f}"
+    )
+    text_only = _text_only(lambda: score(engine_ranker()))
+    print(
+        f"  engine, text only, no structured fit (ablation): recall@5 "
+        f"{text_only.recall_at_5:.3f}  MRR {text_only.mrr:.3f}"
     )
     for need, relevant, top in engine.misses:
         print(f"  engine miss {need}: relevant {relevant}, top 5 {top}")

@@ -157,6 +157,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
     "deals-sweep-stalled": {"task": "deals.tasks.sweep_stalled_deals", "schedule": 15 * 60},
+    # Registered deals whose reward task was lost, and rewards still waiting for a policy.
+    "rewards-sweep-registered": {
+        "task": "rewards.tasks.sweep_registered_deals",
+        "schedule": 30 * 60,
+    },
     "contracts-sweep-pending-documents": {
         "task": "contracts.tasks.sweep_pending_documents",
         "schedule": 10 * 60,

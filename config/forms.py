@@ -58,19 +58,22 @@ class ContractDraftForm(forms.Form):
     patent_title = forms.CharField(label=_("专利名称"), max_length=300, required=False)
     sign_place = forms.CharField(label=_("签订地点"), max_length=200)
     valid_from = forms.DateField(
-        label=_("有效期自"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("有效期自"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    valid_to = forms.DateField(label=_("有效期至"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(
+        label=_("有效期至"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kind = self.fields["kind"]
         assert isinstance(kind, forms.ChoiceField)
         kind.choices = kind_choices()
-        for side, side_label in (("a", _("甲方（需求方）")), ("b", _("乙方（成果方）"))):
+        # The page shows each side's fields under its own heading, so the labels stay short.
+        for side in ("a", "b"):
             for key, label, required in PARTY_FIELDS:
                 self.fields[f"{side}_{key}"] = forms.CharField(
-                    label=f"{side_label}{label}", max_length=200, required=required
+                    label=label, max_length=200, required=required
                 )
 
     def party(self, side: str) -> dict[str, str]:
@@ -124,7 +127,9 @@ class ContractDraftForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    signed_on = forms.DateField(label=_("签订日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(
+        label=_("签订日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class RegistrationForm(forms.Form):
@@ -133,6 +138,6 @@ class RegistrationForm(forms.Form):
         label=_("登记编号"), max_length=20, help_text=_("登记机构出具的 14 或 16 位编号")
     )
     registered_on = forms.DateField(
-        label=_("登记日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("登记日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     certificate_number = forms.CharField(label=_("交易证明编号"), max_length=50, required=False)

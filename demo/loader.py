@@ -55,7 +55,8 @@ FORWARD = [
     DealState.AGREEMENT,
     DealState.REGISTERED,
 ]
-# Share of each stage's time budget a finished stage took (its deadline was met).
+# How many days (low, high) a finished stage took: inside its time budget (7/14/21/30/45 days),
+# so only the deals meant to be stalled are overdue.
 STAGE_DAYS = {
     DealState.INTAKE: (2, 6),
     DealState.MATCHED: (3, 12),

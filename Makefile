@@ -43,6 +43,10 @@ lint: install ## ruff and mypy
 bench: install ## benchmarks, each printing its figure against its target
 	$(BIN)/python -m bench
 
+demo: install ## migrate and load the Chinese demo data only (idempotent); prints the demo logins
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+
 worker: install ## a Celery worker on $$REDIS_URL
 	$(BIN)/celery -A config worker -l info --concurrency 2 --max-tasks-per-child 50
 

@@ -73,6 +73,16 @@ def assert_needs_find_their_achievements() -> None:
 
 
 def test_load_demo_builds_the_whole_data_set_and_a_second_run_changes_nothing() -> None:
+    check_load_demo()
+
+
+@pytest.mark.integration
+def test_load_demo_works_the_same_on_postgresql(postgres: None) -> None:
+    """Row locks, real decimal rounding and a real transaction per deal: PostgreSQL semantics."""
+    check_load_demo()
+
+
+def check_load_demo() -> None:
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     loaded = out.getvalue()

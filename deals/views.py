@@ -64,8 +64,6 @@ BOARD_STATES = [*ACTIVE_STATES, DealState.REGISTERED]
 BOARD_COLUMN_LIMIT = 60
 # Registered deals stay on the board for this long, then live in the table view only.
 BOARD_REGISTERED_DAYS = 90
-
-
 OPTION_ORDER = {"forward": 0, "back": 1, "lost": 2}
 MATCH_CANDIDATES = 5
 
@@ -80,11 +78,6 @@ def report_domain_error(request: HttpRequest, exc: DomainError) -> None:
         messages.error(request, format_html("{}<ul>{}</ul>", exc.message, items))
     else:
         messages.error(request, exc.message)
-
-
-def report_validation_error(request: HttpRequest, exc: DjangoValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _user(request: HttpRequest) -> User:
@@ -346,8 +339,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         options=options,
         initial={"target": default_target},
     )
-    reject_form = RejectForm(stashed_data if stashed_name == "reject" else None)
-    for form in (activity_form, request_form, reject_form):
+    for form in (activity_form, request_form):
         if form.is_bound:
             form.is_valid()  # fills form.errors for the page
 
@@ -389,7 +381,6 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "activities": list(activities_for_deal(deal)),
         "activity_form": activity_form,
         "request_form": request_form,
-        "reject_form": reject_form,
         "candidates": candidates,
         # A form of a higher app (the contract's) that failed, for the composing view to bind.
         "stashed": (stashed_name, stashed_data),

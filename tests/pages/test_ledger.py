@@ -100,3 +100,13 @@ def test_the_deal_pages_pdf_link_serves_the_contract_to_a_signed_in_broker(broke
     response = signed_in(broker).get(f"/api/v1/contracts/{reward.contract_id}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+
+
+def test_the_ledgers_export_link_serves_csv_to_signed_in_finance(finance, reward):
+    year = reward.year
+    html = signed_in(finance).get(f"/ledger/?year={year}").content.decode()
+    assert f"/api/v1/rewards/export/?year={year}" in html
+    response = signed_in(finance).get(f"/api/v1/rewards/export/?year={year}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "37500.00" in response.content.decode("utf-8-sig")

@@ -294,3 +294,22 @@ def test_running_a_finished_job_again_changes_nothing(broker, settings, tmp_path
     services.import_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert (job.status, job.created_count, Achievement.objects.count()) == ("done", 1, 1)
+
+
+def test_a_key_taken_meanwhile_falls_back_to_row_by_row_and_reports_the_clash(
+    broker, monkeypatch, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    # Row 2's external id already belongs to a record keyed by another patent number: the bulk
+    # insert hits the unique index, and the per-row path explains which row and why.
+    Achievement.objects.create(
+        title="旧成果", description="", owner="某大学", patent_number="ZL0", external_id="X-1"
+    )
+    header = ["title", "description", "owner", "patent_number", "external_id"]
+    rows = [["新成果", "简介", "某大学", "ZL1", "X-1"], ["另一个", "简介", "某大学", "ZL2", "X-2"]]
+    upload = SimpleUploadedFile("a.csv", _csv(header, rows))
+    job = services.import_job_create(actor=broker, kind="achievement", upload=upload)
+    job = services.import_job_run(job_id=job.pk)
+    assert job.created_count == 1, job.errors
+    assert [(e["row"], e["field"]) for e in job.errors] == [(2, "external_id")]
+    assert Achievement.objects.filter(patent_number="ZL2").exists()

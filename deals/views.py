@@ -203,7 +203,7 @@ def queue_context(user: User) -> dict[str, Any]:
     pending = list(
         requests_visible_to(user)
         .filter(status=RequestStatus.PENDING)
-        .select_related("deal__demand", "deal__lead_broker")
+        .select_related("deal__demand", "deal__lead_broker", "deal__organisation")
     )
     late_count = 0
     for item in pending:
@@ -214,13 +214,14 @@ def queue_context(user: User) -> dict[str, Any]:
     stalled = list(
         deals_visible_to(user)
         .filter(state__in=ACTIVE_STATES, due_at__lt=now)
-        .select_related("demand", "lead_broker")
+        .select_related("demand", "lead_broker", "organisation")
         .order_by("due_at")[:100]
     )
     return {
         "pending": pending,
         "stalled": stalled,
         "late_count": late_count,
+        "show_org": user.is_admin,  # an admin's queue spans organisations
         "answer_budget_hours": settings.REQUEST_ANSWER_BUDGET_HOURS,
         "now": now,
     }

@@ -5,7 +5,14 @@ from contracts.models import Contract, ContractDocument, ExchangeRegistration
 
 
 class ReadOnlyStateMixin:
-    # State and history move through the services (who, why, side effects); the admin shows them.
+    # Contracts, documents and registrations change only through the services (validation, who and
+    # why, side effects such as the reward claw-back); the admin shows them and their history.
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
@@ -39,10 +46,6 @@ class ContractAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
     raw_id_fields = ["deal", "supersedes", "created_by", "signed_by"]
     inlines = [DocumentInline]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # A signed contract never changes; a draft is edited through the app (validation, revision).
-        return [f.name for f in Contract._meta.fields]
-
 
 @admin.register(ContractDocument)
 class ContractDocumentAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
@@ -58,9 +61,6 @@ class ContractDocumentAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
     list_filter = ["status", "final", "template_version"]
     search_fields = ["contract__number", "sha256"]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [f.name for f in ContractDocument._meta.fields]
-
 
 @admin.register(ExchangeRegistration)
 class ExchangeRegistrationAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
@@ -74,6 +74,3 @@ class ExchangeRegistrationAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
     ]
     list_filter = ["exchange"]
     search_fields = ["registration_number", "certificate_number", "contract__number"]
-
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return [f.name for f in ExchangeRegistration._meta.fields]

@@ -20,15 +20,22 @@ def wan(amount: float | Decimal) -> str:
     return _("%(n)s 万元") % {"n": text}
 
 
+def readable_terms(terms: list[str], limit: int = MAX_TERMS) -> list[str]:
+    """The search tokenizer also emits the parts of compound words (激光雷达 → 激光, 雷达); a
+    broker wants the compound once: drop a term contained in another shared term."""
+    pool = terms[: limit * 3]
+    kept = [t for t in pool if not any(t != other and t in other for other in pool)]
+    return kept[:limit]
+
+
 def explain(
     hit: Hit, *, industry: str, asking: Decimal | None, budget: Decimal | None
 ) -> list[str]:
     """`industry` is the ranked document's; `asking` and `budget` come from either side."""
     reasons: list[str] = []
     if hit.shared_terms:
-        reasons.append(
-            _("共同关键词：%(terms)s") % {"terms": "、".join(hit.shared_terms[:MAX_TERMS])}
-        )
+        terms = readable_terms(hit.shared_terms)
+        reasons.append(_("共同关键词：%(terms)s") % {"terms": "、".join(terms)})
     else:
         reasons.append(_("无共同关键词，仅按行业、价格、地区排序"))
     if hit.industry_same is True:

@@ -191,3 +191,13 @@ def test_weights_sum_to_one_so_scores_stay_within_0_and_1():
 def test_term_counts_weigh_the_title_double():
     counts = term_counts("缩痕", "缩痕")
     assert counts == Counter({"缩痕": 3})
+
+
+def test_reasons_show_a_compound_term_once_not_its_parts():
+    from deals.matching.reasons import readable_terms
+
+    assert readable_terms(["雷达", "激光雷达", "激光", "续航", "电磁兼容", "电磁"]) == [
+        "激光雷达",
+        "续航",
+        "电磁兼容",
+    ]

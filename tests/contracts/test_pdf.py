@@ -12,6 +12,7 @@ from contracts import services
 from contracts.models import DocumentStatus
 from contracts.pdf import contract_html, html_to_pdf, render_contract_pdf
 from contracts.pdf.render import LocalOnlyFetcher
+from tests.factories import DealFactory
 from tests.factories_contracts import ContractFactory, party_data, render_pdf, sign_contract
 
 pytestmark = pytest.mark.django_db
@@ -211,3 +212,26 @@ def test_long_unbroken_text_wraps_inside_the_page(deal, contract_type):
 def test_the_overflow_check_can_see_overflow():
     html = '<html lang="zh-CN"><p style="white-space: nowrap">' + "甲" * 200 + "</p></html>"
     assert _overflowing_text(html)
+
+
+def test_the_sweep_renders_documents_whose_enqueue_was_lost(deal):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from contracts.models import ContractDocument
+    from contracts.tasks import sweep_pending_documents
+
+    contract = ContractFactory(deal=deal)
+    # requested inside a transaction whose on_commit never ran (broker down at commit)
+    lost = services.document_request(contract=contract, actor=deal.lead_broker)
+    fresh = ContractFactory(deal=DealFactory(lead_broker=deal.lead_broker))
+    recent = services.document_request(contract=fresh, actor=deal.lead_broker)
+    ContractDocument.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=6)
+    )
+    assert sweep_pending_documents() == 1
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    assert lost.status == DocumentStatus.READY
+    assert recent.status == DocumentStatus.PENDING  # may still be on its way: left alone

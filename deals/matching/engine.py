@@ -316,6 +316,12 @@ class TextIndex:
         if n == 0 or limit == 0:
             return []
         tids, qtf = self._term_ids(query.terms, grow=False)
+        # Terms no document contains still count toward what the query asks for (at the
+        # highest idf): a need described mostly in words the library lacks must not score high.
+        unknown = sum(
+            1 + math.log(tf) for term, tf in query.terms.items() if term not in self.vocab
+        )
+        unknown_weight = unknown * math.log1p((max(len(self), 1) + 0.5) / 0.5)
         scores = np.zeros(n, dtype=np.float32)
         qweight = np.zeros(0)
         if len(tids):
@@ -346,7 +352,7 @@ class TextIndex:
             candidates = candidates[top]
         text: np.ndarray = np.zeros(len(candidates))
         if text_only:
-            floor = TEXT_FLOOR * float(qweight.sum())
+            floor = TEXT_FLOOR * (float(qweight.sum()) + unknown_weight)
             text = scores[candidates] / max(float(scores[candidates].max()), floor, 1e-9)
         parts = self._structured(query, candidates)
         total = WEIGHTS["text"] * text

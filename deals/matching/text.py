@@ -37,11 +37,15 @@ def _lines(name: str) -> list[str]:
     return out
 
 
+singles: set[str] = set()  # one-character words worth indexing (data/single_chars.txt)
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[frozenset[str], dict[str, str]]:
     """Load the word lists once per process and teach jieba the domain words."""
     with _lock:
         stop = frozenset(w.lower() for w in _lines("stopwords.txt"))
+        singles.update(_lines("single_chars.txt"))
         canonical: dict[str, str] = {}
         words = set(_lines("domain_words.txt"))
         for line in _lines("synonyms.txt"):
@@ -69,6 +73,8 @@ def _term(token: str) -> str | None:
     stop, canonical = _lexicon()
     word = token.strip()
     if not word or word in stop or _NUMBERISH.match(word) or not _WORD.search(word):
+        return None
+    if len(word) == 1 and word not in singles:
         return None
     return canonical.get(word, word)
 

@@ -201,3 +201,17 @@ def test_reasons_show_a_compound_term_once_not_its_parts():
         "续航",
         "电磁兼容",
     ]
+
+
+def test_single_character_particles_and_units_are_not_terms():
+    terms = tokenize("按甜度分级，温度 30℃，厚度 3 mm，降低镉含量，钢板")
+    assert {"镉", "钢板"} <= set(terms)
+    assert not {"按", "分", "c", "mm"} & set(terms)
+
+
+def test_a_need_described_in_words_the_library_lacks_scores_low_even_at_the_top():
+    idx = _index(Doc(1, *MOULD), Doc(2, "锅炉分级燃烧", "燃气锅炉空气分级燃烧。"))
+    vague = idx.search(_query("脐橙甜度分级", "脐橙甜酸不一，超市要求按甜度分级定价，人工尝不现实"))
+    clear = idx.search(_query("注塑件缩痕", "注塑件厚壁缩痕，冷却水路不均"))
+    assert vague[0].id == 2 and vague[0].text < 0.5
+    assert clear[0].id == 1 and clear[0].text == pytest.approx(1.0)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from contracts.models import ContractDocument, DocumentStatus
+
+logger = logging.getLogger(__name__)
 
 # A pending document older than this was most likely lost (broker down at commit, worker killed):
 # the sweep enqueues it again; rendering is idempotent, so a late original does no harm.
@@ -39,3 +43,17 @@ def sweep_pending_documents() -> int:
     for document_id in ids:
         render_contract_document.delay(document_id)
     return len(ids)
+
+
+@worker_process_init.connect
+def warm_up_pdf_renderer(**kwargs: object) -> None:
+    """Render a sample contract when a worker process starts: the first render in a fresh process
+    (fontconfig, the CJK face, template and CSS caches) costs about a second more, which would
+    otherwise fall on a user's document."""
+    from contracts.pdf import render_contract_pdf
+    from contracts.samples import sample_contract
+
+    try:
+        render_contract_pdf(sample_contract(sentences_per_clause=1), final=True)
+    except Exception:  # a warm-up must never keep the worker from starting
+        logger.warning("contract PDF warm-up failed", exc_info=True)

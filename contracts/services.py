@@ -165,7 +165,7 @@ def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
 def contract_assert_editable(contract: Contract) -> None:
     if not contract.is_editable:
         raise ContractLocked(
-            _("合同已%(status)s，不能再修改；如需变更，请创建新版本。")
+            _("合同当前状态为“%(status)s”，不能再修改；如需变更，请创建新版本。")
             % {"status": ContractStatus(contract.status).label},
             blockers=[_("已签署的合同只能以新版本变更。")],
         )

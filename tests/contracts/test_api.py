@@ -385,3 +385,16 @@ def test_supervisor_and_admin_may_act_finance_only_reads(
 def test_anonymous_gets_401(client, deal):
     contract = ContractFactory(deal=deal)
     assert client.get(f"/api/v1/contracts/{contract.pk}/").status_code == 401
+
+
+def test_a_co_broker_added_to_the_deal_may_act(api, broker, co_broker, deal):
+    from deals.services import deal_set_brokers
+
+    contract = ContractFactory(deal=deal)
+    url = f"/api/v1/contracts/{contract.pk}/"
+    assert api(co_broker).patch(url, {"title": "合作改名"}, format="json").status_code == 404
+    deal_set_brokers(deal=deal, actor=broker, shares=[(broker, "60.00"), (co_broker, "40.00")])
+    response = api(co_broker).patch(url, {"title": "合作改名"}, format="json")
+    assert response.status_code == 200
+    # the intermediary stays the lead broker
+    assert response.json()["intermediary"]["broker"] == "张伟"

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from brokers.models import Role, User
 from common.exceptions import ValidationFailed
 from rewards import exports, services
+from rewards.explain import explanation_text
 from rewards.models import Basis, Clawback, Reward, RewardPolicy, RewardStatus, TierMode
 from rewards.selectors import (
     policies_all,
@@ -161,6 +162,7 @@ class RewardSerializer(serializers.ModelSerializer):
     policy_name = serializers.SerializerMethodField()
     status_label = serializers.SerializerMethodField()
     clawback = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField()
 
     class Meta:
         model = Reward
@@ -191,6 +193,10 @@ class RewardSerializer(serializers.ModelSerializer):
             "clawback",
         ]
         read_only_fields = fields
+
+    def get_explanation(self, obj: Reward) -> dict[str, Any]:
+        """The stored figures plus `text`: the same figures in sentences."""
+        return {**obj.explanation, "text": explanation_text(obj.explanation)}
 
     def get_policy_name(self, obj: Reward) -> str | None:
         return obj.policy.name if obj.policy else None

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0")
@@ -231,8 +230,7 @@ def compute(terms: Terms, basis: Decimal) -> Computation:
     )
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One beneficiary: `share` is the agreed percentage (shares of a deal sum to 100)."""
 
     key: int
@@ -252,20 +250,30 @@ def split(total: Decimal, parts: Sequence[Part]) -> list[Decimal]:
         raise ValueError("total must be a non-negative amount in whole fen")
     if not parts:
         raise ValueError("no beneficiaries")
-    weight = sum((Fraction(p.share) for p in parts), Fraction(0))
-    if weight <= 0 or any(p.share < 0 for p in parts):
-        raise ValueError("shares must be non-negative and not all zero")
+    if any(p.share < 0 for p in parts):
+        raise ValueError("shares must not be negative")
+    # Integers only (shares scaled to whole units, amounts in fen): exact and fast.
+    places = max(max(-int(p.share.as_tuple().exponent), 0) for p in parts)
+    weights = [int(p.share.scaleb(places)) for p in parts]
+    weight = sum(weights)
+    if weight <= 0:
+        raise ValueError("shares must not all be zero")
     total_fen = int(total * 100)
-    exact = [Fraction(total_fen) * Fraction(p.share) / weight for p in parts]
-    fen = [int(e) for e in exact]  # floor: every value is non-negative
+    fen = []
+    remainders = []
+    for w in weights:
+        whole, remainder = divmod(total_fen * w, weight)  # exact share = whole + remainder/weight
+        fen.append(whole)
+        remainders.append(remainder)
     left = total_fen - sum(fen)
-    order = sorted(
-        range(len(parts)),
-        key=lambda i: (-(exact[i] - fen[i]), -parts[i].share, not parts[i].lead, parts[i].key),
-    )
-    for i in order[:left]:
-        fen[i] += 1
-    return [Decimal(f) / 100 for f in fen]
+    if left:
+        order = sorted(
+            range(len(parts)),
+            key=lambda i: (-remainders[i], -parts[i].share, not parts[i].lead, parts[i].key),
+        )
+        for i in order[:left]:
+            fen[i] += 1
+    return [Decimal(f).scaleb(-2) for f in fen]
 
 
 def cap_to_headroom(

@@ -254,3 +254,30 @@ class Clawback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reward_id}: -{self.amount}"
+
+
+class RewardYearTotal(models.Model):
+    """What a person has been granted in a year under a region's policies: the running total
+    the yearly cap is checked against. Kept by the services in the same transaction as the
+    shares (added on computation, taken off on void and clawback), so checking the cap reads one
+    row per person instead of summing their whole history."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    region = models.CharField(_("政策地区代码"), max_length=6)
+    amount = models.DecimalField(_("本年度已得（元）"), **MONEY, default=0)
+
+    class Meta:
+        verbose_name = _("年度奖励累计")
+        verbose_name_plural = _("年度奖励累计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "year", "region"], name="reward_year_total_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="reward_year_total_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.year} {self.region}: {self.amount}"

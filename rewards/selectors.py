@@ -105,27 +105,42 @@ class DealFacts:
     registered_on: dt.date | None = None
     amounts: dict[str, Decimal] = field(default_factory=dict)
 
+    @property
+    def year(self) -> int:
+        assert self.registered_on is not None
+        return self.registered_on.year
+
+
+def id_filter(field: str, ids: list[int]) -> Q:
+    """`field IN ids`, or a BETWEEN when the ids are (nearly) contiguous, as a batch's chunks are:
+    Django prepares each value of an IN list one by one (~6 µs each, five lists per chunk),
+    while a range is two parameters. Callers drop the extra rows a range lets through."""
+    if ids and max(ids) - min(ids) < 2 * len(ids):
+        return Q(**{f"{field}__gte": min(ids), f"{field}__lte": max(ids)})
+    return Q(**{f"{field}__in": ids})
+
 
 def deal_facts(deal_ids: list[int]) -> dict[int, DealFacts]:
-    """Facts of the registered deals among `deal_ids`, in three queries whatever their number."""
+    """Facts of the registered deals among `deal_ids`, in three queries whatever their number.
+
+    values_list, not model instances: this feeds batches of 10^5 deals.
+    """
+    wanted = set(deal_ids)
     facts = {
-        row["id"]: DealFacts(
-            deal_id=row["id"],
-            title=row["title"],
-            region=row["demand__region"],
-            lead_broker_id=row["lead_broker_id"],
-        )
-        for row in Deal.objects.filter(pk__in=deal_ids, state=DealState.REGISTERED).values(
-            "id", "title", "demand__region", "lead_broker_id"
-        )
+        deal_id: DealFacts(deal_id=deal_id, title=title, region=region, lead_broker_id=lead)
+        for deal_id, title, region, lead in Deal.objects.filter(
+            id_filter("id", deal_ids), state=DealState.REGISTERED
+        ).values_list("id", "title", "demand__region", "lead_broker_id")
+        if deal_id in wanted
     }
     if not facts:
         return facts
     # The active registration of the deal's current contract (contracts.selectors.
     # registration_for_deal, for many deals at once).
+    ids = sorted(facts)
     registrations = ExchangeRegistration.objects.filter(
-        contract__deal_id__in=list(facts), contract__is_current=True, cancelled_at__isnull=True
-    ).values(
+        id_filter("contract__deal_id", ids), contract__is_current=True, cancelled_at__isnull=True
+    ).values_list(
         "contract__deal_id",
         "contract_id",
         "contract__number",
@@ -134,23 +149,23 @@ def deal_facts(deal_ids: list[int]) -> dict[int, DealFacts]:
         "registration_number",
         "registered_on",
     )
-    for row in registrations:
-        f = facts[row["contract__deal_id"]]
-        f.contract_id = row["contract_id"]
-        f.contract_number = row["contract__number"]
-        f.registration_number = row["registration_number"]
-        f.registered_on = row["registered_on"]
-        f.amounts = {
-            Basis.TECHNOLOGY_AMOUNT: row["contract__technology_amount"],
-            Basis.CONTRACT_AMOUNT: row["contract__amount"],
-        }
+    for deal_id, contract_id, number, amount, technology, reg_number, on in registrations:
+        f = facts.get(deal_id)
+        if f is None:
+            continue
+        f.contract_id = contract_id
+        f.contract_number = number
+        f.registration_number = reg_number
+        f.registered_on = on
+        f.amounts = {Basis.TECHNOLOGY_AMOUNT: technology, Basis.CONTRACT_AMOUNT: amount}
     links = (
-        DealBroker.objects.filter(deal_id__in=list(facts))
+        DealBroker.objects.filter(id_filter("deal_id", ids))
         .order_by("deal_id", "-share", "user_id")
         .values_list("deal_id", "user_id", "share", "user__display_name", "user__username")
     )
     for deal_id, user_id, share, display_name, username in links:
-        facts[deal_id].brokers.append((user_id, share, display_name or username))
+        if deal_id in facts:
+            facts[deal_id].brokers.append((user_id, share, display_name or username))
     return facts
 
 

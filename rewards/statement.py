@@ -17,6 +17,7 @@ from weasyprint.urls import URLFetcher
 
 from brokers.models import User
 from brokers.regions import region_name
+from rewards.explain import explanation_text
 from rewards.models import Basis, Clawback, Reward, RewardStatus
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "rewards"
@@ -91,7 +92,7 @@ def statement_build(*, broker: User, year: int, rewards: QuerySet[Reward]) -> St
                 "paid_on": reward.paid_on,
                 "reference": reward.payment_reference,
                 "clawback": clawback,
-                "explanation": reward.explanation.get("text", []),
+                "explanation": explanation_text(reward.explanation),
             }
         )
     statement.totals = totals

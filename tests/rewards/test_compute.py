@@ -7,6 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from rewards.explain import explanation_text
 from rewards.models import Reward, RewardShare, RewardStatus
 from rewards.services import (
     policy_create,
@@ -26,7 +27,7 @@ def test_registered_deal_is_rewarded_under_the_districts_policy(zhenhai, registe
     assert reward.basis_amount == D("2500000.00")
     assert reward.amount == D("37500.00")
     assert [(s.user_id, s.amount) for s in reward.shares.all()] == [(broker.pk, D("37500.00"))]
-    text = "\n".join(reward.explanation["text"])
+    text = "\n".join(explanation_text(reward.explanation))
     assert "技术交易额 2,500,000.00 元 × 1.5%" in text
     assert reward.explanation["cap_per_project"] == {"limit": "300000.00", "applied": False}
 
@@ -56,7 +57,8 @@ def test_three_co_brokers_split_an_odd_amount_exactly(
     # 18518.52 → 9259.26 / 5555.556 / 3703.704: the odd fen goes to the largest remainder (30%)
     assert parts == {broker.pk: D("9259.26"), co_broker.pk: D("5555.56"), broker_b.pk: D("3703.70")}
     assert sum(parts.values()) == reward.amount
-    assert "最大余额法" in reward.explanation["odd_fen_rule"]
+    assert reward.explanation["odd_fen_rule"] == "largest_remainder"
+    assert "最大余额法" in explanation_text(reward.explanation)[-1]
 
 
 def test_rerunning_changes_nothing_and_the_database_allows_one_reward(zhenhai, register, broker):
@@ -220,7 +222,7 @@ def test_yearly_cap_cuts_part_of_a_share(admin_user, register, broker):
         ).pk
     )
     assert (first.amount, second.amount) == (D("150000.00"), D("50000.00"))
-    assert "受每人每年 200,000.00 元上限限制" in "".join(second.explanation["text"])
+    assert "受每人每年 200,000.00 元上限限制" in "".join(explanation_text(second.explanation))
 
 
 def test_no_policy_in_force_is_recorded_and_recomputed_once_a_policy_exists(
@@ -230,7 +232,7 @@ def test_no_policy_in_force_is_recorded_and_recomputed_once_a_policy_exists(
     reward = reward_compute(deal_id=deal.pk)
     assert reward.status == RewardStatus.NEEDS_POLICY
     assert reward.amount == D("0") and not reward.shares.exists()
-    assert "没有生效的奖励政策" in reward.explanation["text"][0]
+    assert "没有生效的奖励政策" in explanation_text(reward.explanation)[0]
     with django_capture_on_commit_callbacks(execute=True):
         policy_create(
             actor=admin_user,
@@ -270,7 +272,7 @@ def test_bracket_and_marginal_policies_from_the_database(admin_user, register, b
     assert fuqing.explanation["policy"]["rate"] == "0.005000"
     deqing = reward_compute(deal_id=register(broker, "2000000.00", region="330521").pk)
     assert deqing.amount == D("24000.00")
-    assert "全额适用最高档" in deqing.explanation["text"][0]
+    assert "全额适用最高档" in "".join(explanation_text(deqing.explanation))
 
 
 def test_contract_amount_basis(admin_user, register, broker):

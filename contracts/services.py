@@ -222,6 +222,12 @@ def contract_sign(*, contract: Contract, actor: User, signed_on: Any) -> Contrac
             % {"d": signed, "to": contract.valid_to},
             code="invalid_signed_on",
         )
+    missing = _patent_missing(contract)
+    if missing:
+        raise ValidationFailed(
+            _("patent: 专利合同签署前请填写专利的%(fields)s。") % {"fields": "、".join(missing)},
+            code="patent_incomplete",
+        )
     contract.intermediary = intermediary_block(contract.deal)
     contract.sign()
     contract.signed_on = signed
@@ -232,6 +238,25 @@ def contract_sign(*, contract: Contract, actor: User, signed_on: Any) -> Contrac
     contract.save()
     document_request(contract=contract, actor=actor)
     return contract
+
+
+PATENT_SUBTYPES = {
+    "patent_right",
+    "patent_application_right",
+    "exclusive_patent",
+    "sole_patent",
+    "ordinary_patent",
+}
+# The holder, dates and validity are printed when given; number and title identify the patent.
+PATENT_REQUIRED = {"number": "专利号（申请号）", "title": "名称"}
+
+
+def _patent_missing(contract: Contract) -> list[str]:
+    """A patent contract names its patent (the model texts' first clause); drafts may be partial."""
+    if contract.subtype not in PATENT_SUBTYPES:
+        return []
+    patent = contract.patent or {}
+    return [label for key, label in PATENT_REQUIRED.items() if not patent.get(key)]
 
 
 @transaction.atomic

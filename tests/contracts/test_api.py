@@ -398,3 +398,19 @@ def test_a_co_broker_added_to_the_deal_may_act(api, broker, co_broker, deal):
     assert response.status_code == 200
     # the intermediary stays the lead broker
     assert response.json()["intermediary"]["broker"] == "张伟"
+
+
+def test_a_patent_contract_is_signed_only_once_it_names_the_patent(api, broker, deal):
+    contract = ContractFactory(deal=deal, subtype="patent_right", patent={"holder": "某研究院"})
+    url = f"/api/v1/contracts/{contract.pk}/sign/"
+    today = timezone.localdate().isoformat()
+    response = api(broker).post(url, {"signed_on": today}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "patent_incomplete"
+    assert "专利号" in response.json()["detail"] and "名称" in response.json()["detail"]
+    api(broker).patch(
+        f"/api/v1/contracts/{contract.pk}/",
+        {"patent": {"title": "某专利", "number": "ZL202110000009.1", "holder": "某研究院"}},
+        format="json",
+    )
+    assert api(broker).post(url, {"signed_on": today}, format="json").status_code == 200

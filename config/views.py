@@ -34,6 +34,7 @@ from contracts.selectors import (
 from deals import views as deal_views
 from deals.models import Deal, DealState
 from deals.selectors import deal_get_for_user, deal_history
+from rewards.explain import explanation_text
 from rewards.models import Reward, RewardStatus
 from rewards.selectors import reward_get_for_user, rewards_filtered, rewards_visible_to
 from rewards.services import reward_approve, reward_pay
@@ -231,7 +232,10 @@ def contract_registration(request: HttpRequest, contract_id: int) -> HttpRespons
 
 
 def _reward_for_deal(user: User, deal_id: int) -> Reward | None:
-    return rewards_visible_to(user).filter(deal_id=deal_id).first()
+    reward = rewards_visible_to(user).filter(deal_id=deal_id).first()
+    if reward is not None:
+        reward.explanation_lines = explanation_text(reward.explanation)  # type: ignore[attr-defined]
+    return reward
 
 
 @login_required
@@ -255,6 +259,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     for reward in page.object_list:
         beneficiary = any(s.user_id == user.pk for s in reward.shares.all())
         reward.may_decide = (user.is_finance or user.is_admin) and not beneficiary  # type: ignore[attr-defined]
+        reward.explanation_lines = explanation_text(reward.explanation)  # type: ignore[attr-defined]
     export_year = filters.get("year") or timezone.localdate().year
     return render(
         request,

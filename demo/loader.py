@@ -43,6 +43,7 @@ from demo.data.parties import party
 from demo.data.people import ADMIN, BROKERS, ORGANISATIONS, STAFF
 from demo.data.policies import POLICIES
 from rewards import services as reward_services
+from rewards.demo import DEMO_POLICIES, demo_policies_create
 from rewards.models import Reward, RewardPolicy, RewardStatus
 
 DEMO_PASSWORD = "demo12345"
@@ -349,6 +350,14 @@ def _needs(
 
 
 def _policies(admin: User, report: LoadReport) -> None:
+    # The founding Zhenhai rule and Fuqing's tiers, as the rewards app defines them; both
+    # creators leave alone a region that already has a policy (policies never overlap).
+    regions = {p["region"] for p in DEMO_POLICIES}
+    existing = set(RewardPolicy.objects.filter(region__in=regions).values_list("region", flat=True))
+    for _ in demo_policies_create(actor=admin):
+        report.count("policies", created=True)
+    for _ in existing:
+        report.count("policies", created=False)
     for spec in POLICIES:
         if RewardPolicy.objects.filter(region=spec["region"]).exists():
             report.count("policies", created=False)

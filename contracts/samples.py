@@ -80,6 +80,7 @@ def sample_contract(
         ),
         intermediary={
             "organisation": "宁波市镇海区科技成果转移中心",
+            "region": "宁波市镇海区",
             "broker": "张伟",
             "certificate_number": "JSJJ202400001",
         },

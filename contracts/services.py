@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brokers.models import BrokerProfile, User
+from brokers.regions import region_name
 from common.exceptions import Conflict, NotAllowed, ValidationFailed
 from contracts import validation as v
 from contracts.models import (
@@ -79,8 +80,10 @@ def intermediary_block(deal: Deal) -> dict[str, str]:
     """The broker as intermediary (中介方): the deal's organisation and its lead broker."""
     lead = deal.lead_broker
     profile = BrokerProfile.objects.filter(user_id=lead.pk).first()
+    organisation = deal.organisation
     return {
-        "organisation": deal.organisation.name,
+        "organisation": organisation.name,
+        "region": region_name(organisation.region) if organisation.region else "",
         "broker": str(lead),
         "certificate_number": profile.certificate_number if profile else "",
     }

@@ -173,6 +173,7 @@ def contract_context(contract: Contract, *, final: bool) -> dict[str, Any]:
         "intermediary": intermediary,
         "intermediary_rows": [
             ("机构名称", intermediary.get("organisation") or NONE_TEXT),
+            ("所在地区", intermediary.get("region") or NONE_TEXT),
             ("技术经纪人", intermediary.get("broker") or NONE_TEXT),
             ("技术经纪人证书编号", intermediary.get("certificate_number") or NONE_TEXT),
         ],

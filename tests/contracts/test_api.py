@@ -34,6 +34,7 @@ def test_broker_drafts_the_contract_of_their_deal(api, broker, deal):
     assert body["party_a"]["name"] == "宁波某汽车零部件有限公司"
     assert body["intermediary"]["organisation"] == deal.organisation.name
     assert body["intermediary"]["broker"] == "张伟"
+    assert body["intermediary"]["region"] == "宁波市镇海区"
     assert body["intermediary"]["certificate_number"] == broker.broker_profile.certificate_number
     assert body["number"].startswith("JSHT")
     assert api(broker).get(f"/api/v1/contracts/{body['id']}/").json()["id"] == body["id"]

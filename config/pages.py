@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("deals/<int:deal_id>/request/", deal_views.deal_request, name="deal-request"),
     path("deals/<int:deal_id>/activities/", deal_views.deal_log_activity, name="deal-activity"),
     path("deals/<int:deal_id>/achievements/", deal_views.deal_link_achievement, name="deal-link"),
+    path("deals/<int:deal_id>/brokers/", deal_views.deal_set_shares, name="deal-shares"),
     path("deals/<int:deal_id>/contract/", views.contract_draft, name="contract-draft"),
     path("contracts/<int:contract_id>/sign/", views.contract_sign, name="contract-sign"),
     path("contracts/<int:contract_id>/pdf/", views.contract_pdf, name="contract-pdf"),

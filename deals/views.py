@@ -310,6 +310,22 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     )
     is_broker = any(b.user_id == user.pk for b in brokers)
     active = deal.state in ACTIVE_STATES
+    # Mirrors deal_set_brokers' rule (the service checks again): the lead, a supervisor, an admin.
+    may_share = active and (
+        user.is_admin
+        or (user.is_supervisor and user.organisation_id == deal.organisation_id)
+        or user.pk == deal.lead_broker_id
+    )
+    on_deal = {b.user_id for b in brokers}
+    share_candidates = (
+        list(
+            brokers_visible_to(user)
+            .filter(organisation_id=deal.organisation_id)
+            .exclude(pk__in=on_deal)
+        )
+        if may_share
+        else []
+    )
     pending = deal.pending_requests[0] if deal.pending_requests else None  # type: ignore[attr-defined]
     options = services.transition_options(deal=deal, user=user) if active else []
     # Shown per option: only what the deal itself lacks. Who may ask and "a request is already
@@ -372,6 +388,8 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "links": links,
         "brokers": brokers,
         "is_broker": is_broker,
+        "may_share": may_share,
+        "share_candidates": share_candidates,
         "can_work": active and (is_broker or user.is_admin),
         "active": active,
         "overdue": _is_overdue(deal, now),
@@ -471,6 +489,38 @@ def deal_link_achievement(request: HttpRequest, deal_id: int) -> HttpResponse:
     else:
         messages.success(request, _("已关联成果“%(title)s”。") % {"title": achievement.title})
     return redirect("deal-detail", deal_id=deal.pk)
+
+
+@login_required
+@require_POST
+def deal_set_shares(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """The brokers and their shares: `share_<user id>` per broker on the deal (empty removes
+    them), plus optionally `new_broker` with `new_share`. deal_set_brokers checks the rest."""
+    user = _user(request)
+    deal = deal_get_for_user(user=user, deal_id=deal_id)
+    wanted: list[tuple[User, str]] = []
+    people = {
+        b.pk: b for b in brokers_visible_to(user).filter(organisation_id=deal.organisation_id)
+    }
+    for link in deal.broker_links.select_related("user"):  # type: ignore[attr-defined]
+        raw = request.POST.get(f"share_{link.user_id}", "").strip()
+        if raw:
+            wanted.append((link.user, raw))
+    new_id = request.POST.get("new_broker", "")
+    new_share = request.POST.get("new_share", "").strip()
+    if new_id:
+        newcomer = people.get(int(new_id)) if new_id.isdigit() else None
+        if newcomer is None or not new_share:
+            messages.error(request, _("请选择本机构的经纪人并填写其分成比例。"))
+            return redirect(reverse("deal-detail", args=[deal.pk]) + "#brokers")
+        wanted.append((newcomer, new_share))
+    try:
+        services.deal_set_brokers(deal=deal, actor=user, shares=wanted)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    else:
+        messages.success(request, _("经纪人及分成已更新。"))
+    return redirect(reverse("deal-detail", args=[deal.pk]) + "#brokers")
 
 
 def _visible_request(user: User, request_id: int) -> TransitionRequest:

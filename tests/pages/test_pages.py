@@ -581,3 +581,43 @@ def test_every_page_renders_for_every_role(request, persona, broker, supervisor)
         assert response.status_code == 200, (persona, url)
     sees_deal = persona in ("broker", "supervisor", "finance", "admin_user")
     assert client.get(f"/deals/{deal.pk}/").status_code == (200 if sees_deal else 404)
+
+
+def test_lead_broker_adds_a_co_broker_and_splits_the_shares_on_the_deal_page(broker, co_broker):
+    deal = DealFactory(lead_broker=broker)
+    client = signed_in(broker)
+    html = page(client, f"/deals/{deal.pk}/")
+    assert f'name="share_{broker.pk}"' in html and "李娜" in html
+
+    response = client.post(
+        f"/deals/{deal.pk}/brokers/",
+        {f"share_{broker.pk}": "70", "new_broker": co_broker.pk, "new_share": "20"},
+        follow=True,
+    )
+    assert "分成比例合计应为 100" in response.content.decode()
+    assert list(deal.broker_links.values_list("user_id", flat=True)) == [broker.pk]
+
+    response = client.post(
+        f"/deals/{deal.pk}/brokers/",
+        {f"share_{broker.pk}": "60", "new_broker": co_broker.pk, "new_share": "40"},
+        follow=True,
+    )
+    assert "经纪人及分成已更新" in response.content.decode()
+    shares = dict(deal.broker_links.values_list("user_id", "share"))
+    assert shares == {broker.pk: Decimal("60.00"), co_broker.pk: Decimal("40.00")}
+
+
+def test_a_co_broker_cannot_change_the_shares(broker, co_broker):
+    deal = DealFactory(lead_broker=broker)
+    services.deal_set_brokers(
+        deal=deal, actor=broker, shares=[(broker, "50.00"), (co_broker, "50.00")]
+    )
+    client = signed_in(co_broker)
+    assert f'action="/deals/{deal.pk}/brokers/"' not in page(client, f"/deals/{deal.pk}/")
+    response = client.post(
+        f"/deals/{deal.pk}/brokers/",
+        {f"share_{broker.pk}": "10", f"share_{co_broker.pk}": "90"},
+        follow=True,
+    )
+    assert "只有主办经纪人或主管可以调整" in response.content.decode()
+    assert deal.broker_links.get(user=co_broker).share == Decimal("50.00")

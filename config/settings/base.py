@@ -115,6 +115,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # and would warn on every start that the folder is missing.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The acceptance setup has no collectstatic step: let WhiteNoise also serve from the finders so the
+# pages keep their CSS when DEBUG is off.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

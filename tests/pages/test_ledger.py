@@ -76,7 +76,9 @@ def test_a_broker_cannot_approve_a_reward_and_sees_only_their_own(broker, reward
     assert "只有本机构的财务人员或管理员" in response.content.decode()
     reward.refresh_from_db()
     assert reward.status == RewardStatus.CALCULATED
-    assert "随形冷却专利转让" in client.get("/ledger/").content.decode()
+    html = client.get("/ledger/").content.decode()
+    assert "我的奖励" in html and "随形冷却专利转让" in html
+    assert f"/ledger/{reward.pk}/approve/" not in html
 
 
 def test_another_organisations_finance_neither_sees_nor_decides_the_reward(reward):

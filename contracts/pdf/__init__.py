@@ -2,8 +2,7 @@
 rendered with WeasyPrint into A4 Chinese documents with subset-embedded Noto CJK fonts.
 
 The same contract and template version give the same bytes: nothing in the output depends on the
-time or machine of rendering (the metadata dates are the contract's own dates, the PDF identifier
-is derived from the contract number and revision).
+time or machine of rendering (the metadata dates are the contract's own dates; no PDF /ID).
 """
 
 from contracts.pdf.fonts import FontMissing, check_cjk_fonts

@@ -153,8 +153,6 @@ class Computation:
             "steps": self.steps,
             "before_caps": fmt(self.exact),
             "after_caps": fmt(self.capped),
-            "project_cap_applied": self.project_cap_applied,
-            "rounding": "ROUND_HALF_UP 0.01",
             "amount": fmt(self.amount),
         }
 
@@ -178,17 +176,16 @@ def compute(terms: Terms, basis: Decimal) -> Computation:
             tier = next(t for t in terms.tiers if t.up_to is None or basis <= t.up_to)
             exact = basis * tier.rate
             after_tiers = _capped(exact, tier.cap)
-            steps.append(
-                {
-                    "kind": "bracket",
-                    "bracket_up_to": fmt(tier.up_to),
-                    "base": fmt(basis),
-                    "rate": fmt(tier.rate),
-                    "amount": fmt(exact),
-                    "tier_cap": fmt(tier.cap),
-                    "tier_cap_applied": after_tiers != exact,
-                }
-            )
+            step = {
+                "kind": "bracket",
+                "bracket_up_to": fmt(tier.up_to),
+                "base": fmt(basis),
+                "rate": fmt(tier.rate),
+                "amount": fmt(exact),
+            }
+            if tier.cap is not None:
+                step.update(tier_cap=fmt(tier.cap), tier_cap_applied=after_tiers != exact)
+            steps.append(step)
         elif terms.mode == MARGINAL:
             exact = ZERO
             after_tiers = ZERO
@@ -202,18 +199,17 @@ def compute(terms: Terms, basis: Decimal) -> Computation:
                 capped_part = _capped(part, tier.cap)
                 exact += part
                 after_tiers += capped_part
-                steps.append(
-                    {
-                        "kind": "slice",
-                        "from": fmt(lower),
-                        "to": fmt(upper),
-                        "base": fmt(slice_),
-                        "rate": fmt(tier.rate),
-                        "amount": fmt(part),
-                        "tier_cap": fmt(tier.cap),
-                        "tier_cap_applied": capped_part != part,
-                    }
-                )
+                step = {
+                    "kind": "slice",
+                    "from": fmt(lower),
+                    "to": fmt(upper),
+                    "base": fmt(slice_),
+                    "rate": fmt(tier.rate),
+                    "amount": fmt(part),
+                }
+                if tier.cap is not None:
+                    step.update(tier_cap=fmt(tier.cap), tier_cap_applied=capped_part != part)
+                steps.append(step)
                 if tier.up_to is None:
                     break
                 lower = tier.up_to

@@ -47,7 +47,7 @@ from rewards.selectors import DealFacts, deal_facts, id_filter, pick_policy
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CHUNK = 1000
+DEFAULT_CHUNK = 2000
 
 
 def _stamp(obj: Any, actor: User | None, reason: str) -> None:
@@ -313,18 +313,14 @@ def policy_terms(policy: RewardPolicy) -> engine.Terms:
 
 
 def _policy_json(policy: RewardPolicy) -> dict[str, Any]:
+    # The terms themselves are in the steps and caps below, and a policy's terms never change
+    # once a reward used them (policy_update refuses): name and period identify it for readers.
     return {
         "id": policy.pk,
         "name": policy.name,
         "region": policy.region,
-        "basis": policy.basis,
         "tier_mode": policy.tier_mode,
-        "rate": engine.fmt(policy.rate),
-        "tiers": policy.tiers,
-        "cap_per_project": engine.fmt(policy.cap_per_project),
-        "cap_per_person_year": engine.fmt(policy.cap_per_person_year),
         "effective_from": policy.effective_from.isoformat(),
-        "effective_to": policy.effective_to.isoformat() if policy.effective_to else None,
     }
 
 

@@ -269,7 +269,11 @@ def test_bracket_and_marginal_policies_from_the_database(admin_user, register, b
     )
     fuqing = reward_compute(deal_id=register(broker, "50000000.00", region="350181").pk)
     assert fuqing.amount == D("210000.00")
-    assert fuqing.explanation["policy"]["rate"] == "0.005000"
+    steps = fuqing.explanation["computation"]["steps"]
+    assert [(st["base"], st["rate"]) for st in steps] == [
+        ("30000000.00", "0.005"),
+        ("20000000.00", "0.003"),
+    ]
     deqing = reward_compute(deal_id=register(broker, "2000000.00", region="330521").pk)
     assert deqing.amount == D("24000.00")
     assert "全额适用最高档" in "".join(explanation_text(deqing.explanation))

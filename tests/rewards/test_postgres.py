@@ -16,8 +16,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
 def test_half_fen_is_rounded_up_before_the_database_sees_it(postgres, admin_user, register, broker):
-    policy_create(actor=admin_user, name="德清县", region="330521", rate="0.01",
-                  cap_per_project="30000.00", effective_from=dt.date(2024, 1, 1))
+    policy_create(
+        actor=admin_user,
+        name="德清县",
+        region="330521",
+        rate="0.01",
+        cap_per_project="30000.00",
+        effective_from=dt.date(2024, 1, 1),
+    )
     reward = reward_compute(deal_id=register(broker, "2.50", region="330521").pk)  # 0.025
     reward.refresh_from_db()
     assert reward.amount == D("0.03")
@@ -25,18 +31,28 @@ def test_half_fen_is_rounded_up_before_the_database_sees_it(postgres, admin_user
 
 
 def test_hand_computed_amounts_round_trip(postgres, zhenhai, register, broker, co_broker, broker_b):
-    cases = {"2500000.00": "37500.00", "20000000.00": "300000.00",
-             "30000000.00": "300000.00", "1234567.89": "18518.52"}
+    cases = {
+        "2500000.00": "37500.00",
+        "20000000.00": "300000.00",
+        "30000000.00": "300000.00",
+        "1234567.89": "18518.52",
+    }
     for basis, expected in cases.items():
         reward = reward_compute(deal_id=register(broker, basis).pk)
         reward.refresh_from_db()
         assert (reward.basis_amount, reward.amount) == (D(basis), D(expected))
-    odd = reward_compute(deal_id=register(
-        broker, "1234567.89", co=[(broker, "50.00"), (co_broker, "30.00"), (broker_b, "20.00")]).pk)
+    odd = reward_compute(
+        deal_id=register(
+            broker, "1234567.89", co=[(broker, "50.00"), (co_broker, "30.00"), (broker_b, "20.00")]
+        ).pk
+    )
     total = RewardShare.objects.filter(reward=odd).aggregate(s=Sum("amount"))["s"]
     assert total == D("18518.52")
     assert sorted(RewardShare.objects.filter(reward=odd).values_list("amount", flat=True)) == [
-        D("3703.70"), D("5555.56"), D("9259.26")]
+        D("3703.70"),
+        D("5555.56"),
+        D("9259.26"),
+    ]
 
 
 def test_database_would_round_a_third_decimal_itself(postgres, zhenhai, register, broker):
@@ -48,10 +64,22 @@ def test_database_would_round_a_third_decimal_itself(postgres, zhenhai, register
 
 
 def test_yearly_cap_across_two_deals_on_postgres(postgres, admin_user, register, broker):
-    policy_create(actor=admin_user, name="南京市", region="320100", rate="0.01",
-                  cap_per_person_year="50000.00", effective_from=dt.date(2024, 1, 1))
-    first = reward_compute(deal_id=register(
-        broker, "3000000.00", region="320102", registered_on=dt.date(2026, 2, 1)).pk)
-    second = reward_compute(deal_id=register(
-        broker, "3000000.00", region="320102", registered_on=dt.date(2026, 3, 1)).pk)
+    policy_create(
+        actor=admin_user,
+        name="南京市",
+        region="320100",
+        rate="0.01",
+        cap_per_person_year="50000.00",
+        effective_from=dt.date(2024, 1, 1),
+    )
+    first = reward_compute(
+        deal_id=register(
+            broker, "3000000.00", region="320102", registered_on=dt.date(2026, 2, 1)
+        ).pk
+    )
+    second = reward_compute(
+        deal_id=register(
+            broker, "3000000.00", region="320102", registered_on=dt.date(2026, 3, 1)
+        ).pk
+    )
     assert (first.amount, second.amount) == (D("30000.00"), D("20000.00"))

@@ -303,3 +303,47 @@ def test_api_needs_policy_is_visible_to_finance_and_recomputable(
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["amount"]) == ("calculated", "10000.00")
     assert api(broker).post(f"/api/v1/rewards/{reward.pk}/recompute/").status_code == 403
+
+
+def test_void_and_clawback_give_the_yearly_room_back(
+    admin_user, register, broker, finance, supervisor
+):
+    from rewards.models import RewardYearTotal
+    from rewards.services import policy_create
+
+    policy_create(
+        actor=admin_user,
+        name="南京市办法",
+        region="320100",
+        rate="0.01",
+        cap_per_person_year="50000.00",
+        effective_from=dt.date(2025, 1, 1),
+    )
+    first = reward_compute(deal_id=register(broker, "3000000.00", region="320102").pk)
+    total = RewardYearTotal.objects.get(user=broker, year=2026, region="320100")
+    assert total.amount == D("30000.00")
+    reward_registration_cancelled(deal_id=first.deal_id, actor=supervisor, reason="撤销")
+    total.refresh_from_db()
+    assert total.amount == D("0.00")
+    second = reward_compute(
+        deal_id=register(
+            broker, "6000000.00", region="320102", registered_on=dt.date(2026, 4, 1)
+        ).pk
+    )
+    assert second.amount == D("50000.00")  # the voided 30,000 no longer counts
+    reward_approve(reward_id=second.pk, actor=finance)
+    reward_pay(reward_id=second.pk, actor=finance, paid_on=timezone.localdate(), reference="P1")
+    reward_registration_cancelled(deal_id=second.deal_id, actor=supervisor, reason="撤销")
+    total.refresh_from_db()
+    assert total.amount == D("0.00")
+
+
+def test_sweep_computes_what_a_lost_enqueue_missed(zhenhai, register, broker):
+    from rewards.models import Reward
+    from rewards.tasks import sweep_registered_deals
+
+    deal = register(broker, "2500000.00")  # on_commit never ran: no reward yet
+    assert not Reward.objects.filter(deal=deal).exists()
+    assert sweep_registered_deals.delay().get() == 1
+    assert Reward.objects.get(deal=deal).amount == D("37500.00")
+    assert sweep_registered_deals.delay().get() == 0

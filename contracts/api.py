@@ -302,6 +302,25 @@ class ContractVersionsView(APIView):
         return Response(ContractSerializer(versions, many=True).data)
 
 
+class ContractHistoryRowSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(allow_null=True)
+    object = serializers.CharField()
+    contract = serializers.IntegerField()
+    version = serializers.IntegerField(allow_null=True)
+    event = serializers.CharField()
+    status = serializers.CharField()
+    revision = serializers.IntegerField(allow_null=True)
+
+
+class ContractHistoryView(APIView):
+    @extend_schema(responses=ContractHistoryRowSerializer(many=True))
+    def get(self, request: Request, contract_id: int) -> Response:
+        contract = _contract(request, contract_id)
+        rows = selectors.contract_history(contract)
+        return Response(ContractHistoryRowSerializer(rows, many=True).data)
+
+
 def _pdf_response(document: ContractDocument) -> FileResponse:
     response = FileResponse(
         document.file.open("rb"),

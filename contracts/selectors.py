@@ -92,3 +92,46 @@ def agreement_blockers(deal_id: int) -> list[str]:
     if registration_for_deal(deal_id) is None:
         blockers.append(_("没有合同登记记录：请录入技术合同认定登记编号和登记日期。"))
     return blockers
+
+
+def contract_history(contract: Contract) -> list[dict[str, object]]:
+    """Every recorded change of the deal's contract, all versions, and of their registrations,
+    oldest first: when, who, what (the reason recorded by the service), and the state after."""
+    versions = Contract.objects.filter(deal_id=contract.deal_id)
+    rows: list[dict[str, object]] = []
+    for h in (
+        Contract.history.filter(id__in=versions.values("id"))
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    ):
+        rows.append(
+            {
+                "at": h.history_date,
+                "actor": str(h.history_user) if h.history_user else None,
+                "object": "contract",
+                "contract": h.id,
+                "version": h.version,
+                "event": h.history_change_reason or "",
+                "status": h.status,
+                "revision": h.revision,
+            }
+        )
+    for r in (
+        ExchangeRegistration.history.filter(contract_id__in=versions.values("id"))
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    ):
+        rows.append(
+            {
+                "at": r.history_date,
+                "actor": str(r.history_user) if r.history_user else None,
+                "object": "registration",
+                "contract": r.contract_id,
+                "version": None,
+                "event": r.history_change_reason or "",
+                "status": "cancelled" if r.cancelled_at else "active",
+                "revision": None,
+            }
+        )
+    rows.sort(key=lambda row: row["at"])  # type: ignore[arg-type, return-value]
+    return rows

@@ -21,6 +21,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         api.ContractVersionsView.as_view(),
         name="contract-versions",
     ),
+    path(
+        "contracts/<int:contract_id>/history/",
+        api.ContractHistoryView.as_view(),
+        name="contract-history",
+    ),
     path("contracts/<int:contract_id>/pdf/", api.ContractPdfView.as_view(), name="contract-pdf"),
     path(
         "contracts/<int:contract_id>/documents/",

@@ -415,3 +415,30 @@ def test_a_patent_contract_is_signed_only_once_it_names_the_patent(api, broker, 
         format="json",
     )
     assert api(broker).post(url, {"signed_on": today}, format="json").status_code == 200
+
+
+def test_history_lists_every_change_of_every_version_oldest_first(api, broker, supervisor, deal):
+    contract = ContractFactory(deal=deal)
+    api(broker).patch(f"/api/v1/contracts/{contract.pk}/", {"title": "改名"}, format="json")
+    contract = sign_contract(contract)
+    record_registration(contract)
+    from contracts.services import registration_cancel
+
+    registration_cancel(contract=contract, actor=supervisor, reason="登记有误")
+    new = (
+        api(broker)
+        .post(
+            f"/api/v1/contracts/{contract.pk}/new-version/", {"reason": "重新登记"}, format="json"
+        )
+        .json()
+    )
+    rows = api(broker).get(f"/api/v1/contracts/{new['id']}/history/").json()
+    events = [(r["object"], r["event"], r["status"]) for r in rows]
+    assert events[0] == ("contract", "起草合同", "draft")
+    assert ("contract", "修改合同草稿", "draft") in events
+    assert ("contract", "合同签署", "signed") in events
+    assert ("registration", "录入合同登记", "active") in events
+    assert ("registration", "登记有误", "cancelled") in events
+    assert events[-1] == ("contract", "重新登记", "draft")
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
+    assert rows[0]["actor"] == "张伟"

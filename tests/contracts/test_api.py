@@ -442,3 +442,35 @@ def test_history_lists_every_change_of_every_version_oldest_first(api, broker, s
     assert events[-1] == ("contract", "重新登记", "draft")
     assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
     assert rows[0]["actor"] == "张伟"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"party_a": "宁波某公司"},
+        {"party_b": None},
+        {"clauses": ["breach"]},
+        {"payment_schedule": {"due_on": "2026-01-01"}},
+        {"payment_schedule": [{"due_on": "x", "amount": "1"}]},
+        {"amount": "1e400"},
+        {"amount": "NaN"},
+        {"amount": 12345678901234567890},
+        {"title": "长" * 500},
+        {"patent": {"granted_on": "yesterday"}},
+        {"patent": {"unknown": "x"}},
+        {"patent": ["ZL1"]},
+        {"payment_mode": "barter"},
+        {
+            "party_a": {
+                "name": "某公司",
+                "address": "宁波",
+                "representative": "王",
+                "credit_code": "123",
+            }
+        },
+    ],
+)
+def test_odd_input_is_a_400_never_a_500(api, broker, deal, overrides):
+    response = create(api, broker, deal, **overrides)
+    assert response.status_code == 400, (overrides, response.content[:300])
+    assert response.json()

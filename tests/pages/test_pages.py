@@ -499,6 +499,7 @@ def test_public_forms_enforce_csrf():
     client = Client(enforce_csrf_checks=True)
     response = client.post("/needs/submit/", GOOD_NEED)
     assert response.status_code == 403
+    assert "表单已过期" in response.content.decode()
     assert not Demand.objects.exists()
 
 

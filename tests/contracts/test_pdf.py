@@ -78,6 +78,16 @@ def test_pdf_of_every_type_carries_parties_number_amounts_and_intermediary(
     assert "双方约定的第一项条款内容。" in text
     assert "第1页共" in text  # page numbers "第 N 页 共 M 页"
     assert "草稿" not in text  # a signed contract's text is final
+    # every glyph came from the CJK face: no fallback font stood in for a missing one
+    assert embedded_fonts(data) == {"Noto-Serif-CJK-SC"}
+
+
+def embedded_fonts(data: bytes) -> set[str]:
+    names = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return names
 
 
 def test_pdf_is_a4_with_the_cjk_font_embedded_as_a_subset(deal):

@@ -412,3 +412,10 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
             f'inline; filename="reward-statement-{broker.username}-{year}.pdf"'
         )
         return response
+
+
+class RewardExportXlsxAlias(RewardViewSet):
+    """/rewards/export.xlsx without the trailing slash: the same action, left out of the schema
+    (which lists the router's /rewards/export.xlsx/)."""
+
+    schema = None

@@ -176,7 +176,7 @@ def compute(terms: Terms, basis: Decimal) -> Computation:
             tier = next(t for t in terms.tiers if t.up_to is None or basis <= t.up_to)
             exact = basis * tier.rate
             after_tiers = _capped(exact, tier.cap)
-            step = {
+            step: dict[str, Any] = {
                 "kind": "bracket",
                 "bracket_up_to": fmt(tier.up_to),
                 "base": fmt(basis),

@@ -68,16 +68,25 @@ def policies_all() -> QuerySet[RewardPolicy]:
     return RewardPolicy.objects.select_related("created_by").order_by("region", "-effective_from")
 
 
-def pick_policy(
-    policies: Iterable[RewardPolicy], *, region: str, on: dt.date
-) -> RewardPolicy | None:
-    """The policy in force on `on` for `region`: the district's own, else its city's, else its
-    province's (most specific wins). Policies of one region never overlap (policy_create checks)."""
-    by_region: dict[str, list[RewardPolicy]] = {}
+PolicyIndex = dict[str, list[RewardPolicy]]
+
+
+def policy_index(policies: Iterable[RewardPolicy]) -> PolicyIndex:
+    by_region: PolicyIndex = {}
     for policy in policies:
         by_region.setdefault(policy.region, []).append(policy)
+    return by_region
+
+
+def pick_policy(
+    policies: Iterable[RewardPolicy] | PolicyIndex, *, region: str, on: dt.date
+) -> RewardPolicy | None:
+    """The policy in force on `on` for `region`: the district's own, else its city's, else its
+    province's (most specific wins). Policies of one region never overlap (policy_create checks).
+    A batch passes a prebuilt `policy_index` so that each deal costs three dict lookups."""
+    by_region = policies if isinstance(policies, dict) else policy_index(policies)
     for code in region_ancestors(region):
-        for policy in by_region.get(code, []):
+        for policy in by_region.get(code, ()):
             if policy.effective_from <= on and (
                 policy.effective_to is None or on <= policy.effective_to
             ):

@@ -43,7 +43,7 @@ from rewards.models import (
     RewardYearTotal,
     TierMode,
 )
-from rewards.selectors import DealFacts, deal_facts, id_filter, pick_policy
+from rewards.selectors import DealFacts, deal_facts, id_filter, pick_policy, policy_index
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +273,8 @@ def _update_input(policy: RewardPolicy, changes: dict[str, Any]) -> PolicyInput:
 def policy_validate(*, policy_id: int | None, fields: dict[str, Any]) -> None:
     """Raise the DomainError policy_create / policy_update would raise (for the admin's form)."""
     if policy_id is None:
-        _check_overlap(_clean_policy(**{name: fields.get(name) for name in POLICY_FIELDS}))
+        values: dict[str, Any] = {name: fields.get(name) for name in POLICY_FIELDS}
+        _check_overlap(_clean_policy(**values))
     else:
         _update_input(RewardPolicy.objects.get(pk=policy_id), fields)
 
@@ -555,6 +556,7 @@ def _compute_chunk(
     facts = deal_facts(deal_ids)
     existing = dict(Reward.objects.filter(deal_id__in=list(facts)).values_list("deal_id", "status"))
     by_pk = {p.policy.pk: p for p in policies}
+    index = policy_index(p.policy for p in policies)
     todo: list[tuple[DealFacts, _Policy | None]] = []
     for f in facts.values():
         status = existing.get(f.deal_id)
@@ -567,7 +569,7 @@ def _compute_chunk(
             logger.warning("deal %s is registered but has no active registration", f.deal_id)
             out.skipped += 1
             continue
-        chosen = pick_policy([p.policy for p in policies], region=f.region, on=f.registered_on)
+        chosen = pick_policy(index, region=f.region, on=f.registered_on)
         if chosen is None and status == RewardStatus.NEEDS_POLICY:
             out.unchanged += 1
             continue

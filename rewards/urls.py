@@ -11,7 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # /rewards/export.xlsx as written in the brief, without the router's trailing slash too.
     path(
         "rewards/export.xlsx",
-        api.RewardViewSet.as_view({"get": "export_xlsx"}),
+        api.RewardExportXlsxAlias.as_view({"get": "export_xlsx"}),
         name="reward-export-xlsx-noslash",
     ),
     *router.urls,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +54,28 @@ class PdfError(Exception):
 class RenderedPdf:
     data: bytes
     pages: int
+    # Characters no installed font can draw: WeasyPrint prints an empty box for each.
+    missing_glyphs: tuple[str, ...] = ()
+
+
+class _MissingGlyphs(logging.Handler):
+    """Collects WeasyPrint's ".notdef glyph rendered" warnings of this thread's render."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.chars: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if (
+            record.thread == self.thread
+            and str(record.msg).startswith(".notdef glyph")
+            and isinstance(record.args, tuple)
+            and record.args
+        ):
+            char = str(record.args[0])
+            if char not in self.chars:
+                self.chars.append(char)
 
 
 class LocalOnlyFetcher(URLFetcher):
@@ -202,17 +225,25 @@ def contract_html(contract: Contract, *, final: bool) -> str:
 
 
 def html_to_pdf(html: str) -> RenderedPdf:
-    document = HTML(
-        string=html,
-        base_url=TEMPLATE_DIR.as_uri() + "/",
-        url_fetcher=_FETCHER,
-    ).render()
-    buffer = io.BytesIO()
-    # No /ID: it is optional (unencrypted, not PDF/A), and pydyf computes it by serialising and
-    # compressing every object a second time (+20% CPU). Without it the bytes are still a pure
-    # function of the HTML, the fonts and the library versions.
-    document.write_pdf(buffer)
-    return RenderedPdf(data=buffer.getvalue(), pages=len(document.pages))
+    watcher = _MissingGlyphs()
+    weasyprint_logger = logging.getLogger("weasyprint")
+    weasyprint_logger.addHandler(watcher)
+    try:
+        document = HTML(
+            string=html,
+            base_url=TEMPLATE_DIR.as_uri() + "/",
+            url_fetcher=_FETCHER,
+        ).render()
+        buffer = io.BytesIO()
+        # No /ID: it is optional (unencrypted, not PDF/A), and pydyf computes it by serialising and
+        # compressing every object a second time (+20% CPU). Without it the bytes are still a pure
+        # function of the HTML, the fonts and the library versions.
+        document.write_pdf(buffer)
+    finally:
+        weasyprint_logger.removeHandler(watcher)
+    return RenderedPdf(
+        data=buffer.getvalue(), pages=len(document.pages), missing_glyphs=tuple(watcher.chars)
+    )
 
 
 def render_contract_pdf(contract: Contract, *, final: bool) -> RenderedPdf:
@@ -221,6 +252,15 @@ def render_contract_pdf(contract: Contract, *, final: bool) -> RenderedPdf:
     except FontMissing as exc:
         raise PdfError(str(exc)) from exc
     rendered = html_to_pdf(contract_html(contract, final=final))
+    if rendered.missing_glyphs:
+        chars = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in rendered.missing_glyphs[:10])
+        raise PdfError(
+            _(
+                "合同文本含有已安装字体无法显示的字符：%(chars)s，生成的 PDF 会在该处显示空白方框。"
+                "请安装包含这些字符的字体（如 CJK 扩展区字体）后重新生成，或在合同中改写这些字符。"
+            )
+            % {"chars": chars}
+        )
     if rendered.pages == 0:
         raise PdfError(_("合同文本渲染结果为空，请检查模板。"))
     return rendered

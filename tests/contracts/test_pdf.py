@@ -245,3 +245,19 @@ def test_the_sweep_renders_documents_whose_enqueue_was_lost(deal):
     recent.refresh_from_db()
     assert lost.status == DocumentStatus.READY
     assert recent.status == DocumentStatus.PENDING  # may still be on its way: left alone
+
+
+def test_a_character_no_font_can_draw_fails_the_document_instead_of_printing_a_box(deal):
+    # 𪚥 (U+2A6A5, CJK Extension B) occurs in names; Noto CJK SC lacks it, and so does every
+    # other font installed here: WeasyPrint would print an empty box.
+    contract = ContractFactory(deal=deal, party_a=party_data(name="宁波𪚥业有限公司"))
+    document = services.document_request(contract=contract, actor=deal.lead_broker)
+    document = services.document_render(document_id=document.pk)
+    assert document.status == DocumentStatus.FAILED
+    assert "𪚥" in document.error and "U+2A6A5" in document.error
+    assert "空白方框" in document.error
+
+
+def test_missing_glyphs_are_counted_per_render():
+    assert html_to_pdf('<html lang="zh-CN"><p>宁波𪚥</p></html>').missing_glyphs == ("𪚥",)
+    assert html_to_pdf('<html lang="zh-CN"><p>宁波</p></html>').missing_glyphs == ()

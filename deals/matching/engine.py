@@ -211,23 +211,34 @@ class TextIndex:
 
     def upsert(self, doc: Doc) -> None:
         """Add or replace one document; visible to the next search."""
+        self.upsert_many([doc])
+
+    def upsert_many(self, docs: Iterable[Doc]) -> None:
+        """Add or replace documents (a worker catching up after an import: the arrays grow once
+        per batch, not once per document)."""
         with self._lock:
-            self._kill(doc.id)
-            tids, tfs = self._term_ids(term_counts(doc.title, doc.description), grow=True)
-            self._grow_df()
-            self._df[tids] += 1
-            row = self.n_rows
-            ind, reg, mat, price = self._row_fields(doc)
-            self.ids = np.append(self.ids, doc.id)
-            self.alive = np.append(self.alive, True)
-            self.doclen = np.append(self.doclen, np.float32(tfs.sum()))
-            self.industry = np.append(self.industry, np.int16(ind))
-            self.region = np.append(self.region, np.int32(reg))
-            self.maturity = np.append(self.maturity, np.int8(mat))
-            self.price = np.append(self.price, price)
-            self.delta.append((tids, tfs))
+            batch = {doc.id: doc for doc in docs}  # the last version of a document wins
+            if not batch:
+                return
+            fields, lengths = [], []
+            for doc in batch.values():
+                self._kill(doc.id)
+                tids, tfs = self._term_ids(term_counts(doc.title, doc.description), grow=True)
+                self._grow_df()
+                self._df[tids] += 1
+                self.row_of[doc.id] = self.n_rows
+                self.delta.append((tids, tfs))
+                fields.append(self._row_fields(doc))
+                lengths.append(float(tfs.sum()))
+            cols = np.asarray(fields, dtype=np.float64).reshape(len(batch), 4)
+            self.ids = np.concatenate([self.ids, np.fromiter(batch, dtype=np.int64)])
+            self.alive = np.concatenate([self.alive, np.ones(len(batch), dtype=bool)])
+            self.doclen = np.concatenate([self.doclen, np.asarray(lengths, dtype=np.float32)])
+            self.industry = np.concatenate([self.industry, cols[:, 0].astype(np.int16)])
+            self.region = np.concatenate([self.region, cols[:, 1].astype(np.int32)])
+            self.maturity = np.concatenate([self.maturity, cols[:, 2].astype(np.int8)])
+            self.price = np.concatenate([self.price, cols[:, 3]])
             self.delta_w = None
-            self.row_of[doc.id] = row
             if len(self.delta) >= max(COMPACT_MIN, self.n_base // 50):
                 self.compact()
 

@@ -116,11 +116,9 @@ def get_index(kind: str) -> TextIndex:
                 .distinct()
             )
             found = {doc.id: doc for doc in load_docs(kind, changed)}
-            for obj_id in changed:
-                if obj_id in found:
-                    index.upsert(found[obj_id])
-                else:
-                    index.remove(obj_id)
+            index.upsert_many(found.values())
+            for obj_id in changed - found.keys():
+                index.remove(obj_id)
             _seen[kind] = (generation, version)
         return index
 

@@ -215,3 +215,18 @@ def test_a_need_described_in_words_the_library_lacks_scores_low_even_at_the_top(
     clear = idx.search(_query("注塑件缩痕", "注塑件厚壁缩痕，冷却水路不均"))
     assert vague[0].id == 2 and vague[0].text < 0.5
     assert clear[0].id == 1 and clear[0].text == pytest.approx(1.0)
+
+
+def test_upsert_many_applies_a_batch_and_the_last_version_of_a_document_wins():
+    idx = _index(Doc(1, *MOULD))
+    idx.upsert_many(
+        [
+            Doc(2, "光伏清扫", "积灰"),
+            Doc(1, "稻田镉钝化", "镉"),
+            Doc(2, "光伏清扫机器人", "积灰清扫"),
+        ]
+    )
+    assert len(idx) == 2
+    assert [h.id for h in idx.search(_query("镉"))] == [1]
+    assert [h.id for h in idx.search(_query("清扫机器人"))] == [2]
+    assert idx.search(_query("随形冷却"))[0].text == 0  # the old text of 1 is gone

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import re
 from collections.abc import Callable
@@ -405,14 +406,14 @@ def import_job_run(*, job_id: int) -> ImportJob:
             fh.seek(0)
             header, rows_iter = spreadsheet.read_rows(fh, fmt)
             columns = _columns(kind, header)
-            rows = list(rows_iter)
+            # one row more than allowed is enough to know the file is too long
+            rows = list(itertools.islice(rows_iter, spreadsheet.MAX_IMPORT_ROWS + 1))
     except ValidationFailed as exc:
         return _fail(job, exc.message)
     if len(rows) > spreadsheet.MAX_IMPORT_ROWS:
         return _fail(
             job,
-            _("文件有 %(n)d 行，单次导入不超过 %(max)d 行，请拆分后再导入。")
-            % {"n": len(rows), "max": spreadsheet.MAX_IMPORT_ROWS},
+            _("文件超过 %(max)d 行，请拆分后再导入。") % {"max": spreadsheet.MAX_IMPORT_ROWS},
         )
     job.total, job.progress = len(rows), 0
     job.created_count = job.updated_count = job.unchanged_count = 0

@@ -313,3 +313,23 @@ def test_a_key_taken_meanwhile_falls_back_to_row_by_row_and_reports_the_clash(
     assert job.created_count == 1, job.errors
     assert [(e["row"], e["field"]) for e in job.errors] == [(2, "external_id")]
     assert Achievement.objects.filter(patent_number="ZL2").exists()
+
+
+def test_gbk_csv_from_excel_is_read(
+    api, broker, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    content = "成果名称,成果简介,权利人\n注塑模具,随形冷却,浙江大学\n".encode("gbk")
+    job = _run(api(broker), "achievements", "gbk.csv", content, django_capture_on_commit_callbacks)
+    assert job["created_count"] == 1 and Achievement.objects.get().owner == "浙江大学"
+
+
+def test_a_file_with_too_many_rows_fails_with_a_reason(broker, monkeypatch, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(spreadsheet, "MAX_IMPORT_ROWS", 3)
+    rows = [[f"成果{i}", "简介", "大学", "", "", "", "", ""] for i in range(5)]
+    upload = SimpleUploadedFile("a.csv", _csv(ACH_HEADER, rows))
+    job = services.import_job_create(actor=broker, kind="achievement", upload=upload)
+    job = services.import_job_run(job_id=job.pk)
+    assert job.status == "failed" and "3 行" in job.failure
+    assert not Achievement.objects.exists()

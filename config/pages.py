@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("ledger/<int:reward_id>/pay/", views.reward_pay_view, name="reward-pay"),
     path("needs/", deal_views.needs, name="needs"),
     path("needs/<int:demand_id>/take/", deal_views.need_take, name="need-take"),
+    path("achievements/", deal_views.achievements, name="achievements"),
     path("needs/submit/", deal_views.demand_submit, name="demand-submit"),
     path("achievements/submit/", deal_views.achievement_submit, name="achievement-submit"),
     path("submitted/", deal_views.submitted, name="submitted"),

@@ -39,7 +39,10 @@ from deals.forms import (
     RejectForm,
     TransitionRequestForm,
 )
-from deals.matching.selectors import achievement_matches_for_demand
+from deals.matching.selectors import (
+    achievement_matches_for_demand,
+    demand_matches_for_achievement,
+)
 from deals.models import (
     ACTIVE_STATES,
     Achievement,
@@ -291,6 +294,34 @@ def need_take(request: HttpRequest, demand_id: int) -> HttpResponse:
         return redirect("needs")
     messages.success(request, _("已受理需求并建立项目“%(title)s”。") % {"title": deal.title})
     return redirect("deal-detail", deal_id=deal.pk)
+
+
+# --- the achievements library: search it, and see which needs an achievement could serve ------
+
+
+@login_required
+def achievements(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    library = Achievement.objects.order_by("-id")
+    if query:
+        library = library.filter(
+            Q(title__icontains=query)
+            | Q(owner__icontains=query)
+            | Q(patent_number__icontains=query)
+            | Q(description__icontains=query)
+        )
+    page = Paginator(library, 30).get_page(request.GET.get("page"))
+    focus = None
+    needs_for_focus: list[dict[str, Any]] = []
+    match_id = request.GET.get("match", "")
+    if match_id.isdigit():
+        focus = get_object_or_404(Achievement, pk=int(match_id))
+        needs_for_focus = demand_matches_for_achievement(achievement=focus, limit=8)
+    return render(
+        request,
+        "deals/achievements.html",
+        {"page": page, "query": query, "focus": focus, "matches": needs_for_focus},
+    )
 
 
 # --- the deal page: its own part (config.views composes contract and reward around it) ----------

@@ -577,7 +577,15 @@ def test_supervisor_opens_a_deal_from_the_pool_naming_the_lead_broker(broker, su
 def test_every_page_renders_for_every_role(request, persona, broker, supervisor):
     deal = walk_to(DealFactory(lead_broker=broker), "matched", supervisor)
     client = signed_in(request.getfixturevalue(persona))
-    for url in ["/", "/board/", "/board/?view=table", "/queue/", "/needs/", "/ledger/"]:
+    for url in [
+        "/",
+        "/board/",
+        "/board/?view=table",
+        "/queue/",
+        "/needs/",
+        "/achievements/",
+        "/ledger/",
+    ]:
         response = client.get(url, follow=True)
         assert response.status_code == 200, (persona, url)
     sees_deal = persona in ("broker", "supervisor", "finance", "admin_user")
@@ -622,3 +630,17 @@ def test_a_co_broker_cannot_change_the_shares(broker, co_broker):
     )
     assert "只有主办经纪人或主管可以调整" in response.content.decode()
     assert deal.broker_links.get(user=co_broker).share == Decimal("50.00")
+
+
+def test_achievement_library_searches_and_ranks_the_needs_an_achievement_could_serve(broker):
+    fit = AchievementFactory(title="注塑模具随形冷却流道", description="随形冷却减少注塑缩痕与翘曲")
+    AchievementFactory(title="高盐废水膜浓缩工艺", description="膜浓缩替代蒸发结晶")
+    DemandFactory(title="注塑件缩痕与翘曲控制", description="汽车内饰注塑件缩痕、翘曲严重")
+    client = signed_in(broker)
+    html = page(client, "/achievements/?q=随形冷却")
+    assert "注塑模具随形冷却流道" in html and "高盐废水膜浓缩工艺" not in html
+    html = page(client, f"/achievements/?match={fit.pk}")
+    assert "可能解决的需求" in html
+    assert "注塑件缩痕与翘曲控制" in html
+    assert 'class="score"' in html
+    page(client, "/achievements/?match=999999", status=404)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from pypdf import PdfReader
 
 from contracts.pdf import render_contract_pdf
 from contracts.samples import SAMPLE_TYPES, sample_contract
@@ -74,6 +73,8 @@ class Command(BaseCommand):
     @staticmethod
     def _price_page(data: bytes) -> int:
         """The page where the price clause starts (amounts in figures and in capitals)."""
+        from pypdf import PdfReader  # a dev dependency: this command makes the docs' pictures
+
         reader = PdfReader(io.BytesIO(data))
         for number, page in enumerate(reader.pages, start=1):
             if "大写" in re.sub(r"\s+", "", page.extract_text()):

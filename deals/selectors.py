@@ -217,7 +217,8 @@ def _side_events(deal: Deal) -> list[dict[str, object]]:
                 row.history_date,
                 row.history_user,
                 "brokers_changed",
-                comment=f"{row.user}{verb}{share}（{row.history_change_reason or ''}）",
+                comment=f"{row.user}{verb}{share}"
+                + (f"（{row.history_change_reason}）" if row.history_change_reason else ""),
             )
         )
     return events

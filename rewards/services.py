@@ -448,20 +448,22 @@ def _seed_year_totals(keys: set[YearKey]) -> dict[YearKey, Decimal]:
     return {(u, y, r): amount for u, y, r, amount in rows if (u, y, r) in keys}
 
 
-def _store_year_totals(totals: dict[YearKey, Decimal]) -> None:
-    """Write the running totals (absolute values: the users' rows are locked meanwhile)."""
-    if not totals:
+def _add_year_totals(deltas: dict[YearKey, Decimal]) -> None:
+    """Add to the running totals, one statement. Increments, not absolute values, so a void or
+    clawback committed meanwhile (which takes its amounts off) is never overwritten."""
+    if not deltas:
         return
     quote = connection.ops.quote_name
     table = quote(RewardYearTotal._meta.db_table)
-    # ON CONFLICT … DO UPDATE: one statement on SQLite (≥ 3.24) and PostgreSQL alike.
+    user, year, region, amount = (quote(c) for c in ("user_id", "year", "region", "amount"))
+    # ON CONFLICT … DO UPDATE: the same statement on SQLite (≥ 3.24) and PostgreSQL.
     sql = (
-        f"INSERT INTO {table} ({quote('user_id')}, {quote('year')}, {quote('region')}, "
-        f"{quote('amount')}) VALUES (%s, %s, %s, %s) ON CONFLICT ({quote('user_id')}, "
-        f"{quote('year')}, {quote('region')}) DO UPDATE SET {quote('amount')} = excluded.{quote('amount')}"
+        f"INSERT INTO {table} ({user}, {year}, {region}, {amount}) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT ({user}, {year}, {region}) "
+        f"DO UPDATE SET {amount} = {table}.{amount} + excluded.{amount}"
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(u, y, r, amount) for (u, y, r), amount in totals.items()])
+        cursor.executemany(sql, [(u, y, r, delta) for (u, y, r), delta in deltas.items()])
 
 
 def _take_off_year_totals(reward: Reward) -> None:
@@ -627,7 +629,9 @@ def _compute_chunk(
         reward.save()
         recomputed.append((reward, shares))
         out.recomputed += 1
-    _store_year_totals({k: v for k, v in already.items() if v != seeded.get(k)})
+    _add_year_totals(
+        {k: v - seeded.get(k, engine.ZERO) for k, v in already.items() if v != seeded.get(k)}
+    )
     if new:
         _insert_rewards(new, actor=actor, reason=reason, now=now)
     if recomputed:

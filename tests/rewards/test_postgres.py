@@ -83,3 +83,64 @@ def test_yearly_cap_across_two_deals_on_postgres(postgres, admin_user, register,
         ).pk
     )
     assert (first.amount, second.amount) == (D("30000.00"), D("20000.00"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_computing_at_once_never_pass_the_yearly_cap(
+    postgres, admin_user, register, broker, monkeypatch
+):
+    """Both deals would fill 40,000 of a 50,000 cap: the user-row lock makes the second worker
+    see the first one's total, so the pair pays 50,000, not 80,000."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from rewards import services
+    from rewards.models import RewardYearTotal
+
+    plan = services._plan
+
+    def slow_plan(*args, **kwargs):  # widen the window between reading the totals and writing
+        time.sleep(0.5)
+        return plan(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_plan", slow_plan)
+
+    policy_create(
+        actor=admin_user,
+        name="南京市",
+        region="320100",
+        rate="0.01",
+        cap_per_person_year="50000.00",
+        effective_from=dt.date(2024, 1, 1),
+    )
+    from rewards.tasks import compute_reward
+
+    # Committed for real here (transaction=True): keep the signal's task from computing them.
+    monkeypatch.setattr(compute_reward, "delay", lambda *args, **kwargs: None)
+    deals = [register(broker, "4000000.00", region="320102").pk for _ in range(2)]
+    assert not Reward.objects.filter(deal_id__in=deals).exists()
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def work(deal_id: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            reward_compute(deal_id=deal_id)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(d,)) for d in deals]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    amounts = sorted(Reward.objects.filter(deal_id__in=deals).values_list("amount", flat=True))
+    assert amounts == [D("10000.00"), D("40000.00")]
+    assert RewardYearTotal.objects.get(user=broker, year=2026, region="320100").amount == D(
+        "50000.00"
+    )

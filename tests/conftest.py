@@ -15,6 +15,17 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def fresh_match_index():  # type: ignore[no-untyped-def]
+    """The matching index lives in this process's memory while each test's database is new
+    (rolled back or flushed): start and end every test without one."""
+    from deals.matching import index
+
+    index.forget()
+    yield
+    index.forget()
+
+
 @pytest.fixture
 def org():
     return OrganisationFactory(name="宁波市镇海区科技成果转移中心", region="330211")
@@ -129,3 +140,52 @@ def redis_url():  # type: ignore[no-untyped-def]
         reachable = False
     require_service(reachable, f"needs Redis at {url}")
     return url
+
+
+def _forget_cached_celery_state(celery_app) -> None:  # type: ignore[no-untyped-def]
+    """Celery caches, from the configuration it first saw: the connection pool, the result
+    backend (per thread) and the queues and router (app.amqp). Drop them so new settings (and,
+    afterwards, the previous ones) take effect."""
+    celery_app._pool = None
+    celery_app._local.__dict__.pop("backend", None)
+    celery_app.__dict__.pop("amqp", None)
+
+
+@pytest.fixture
+def real_worker(postgres, redis_url, settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A real Celery worker (a thread of this process) on the machine's Redis, on a queue of its
+    own: other test runs on this machine share the Redis database, and their workers (on their
+    own databases) must not take our tasks. Use with django_db(transaction=True)."""
+    import uuid
+
+    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping task start_worker checks)
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    settings.MEDIA_ROOT = tmp_path
+    keys = (
+        "broker_url",
+        "result_backend",
+        "task_always_eager",
+        "task_eager_propagates",
+        "task_default_queue",
+    )
+    previous = {key: app.conf[key] for key in keys}
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    app.conf.update(
+        broker_url=redis_url,
+        result_backend=redis_url,
+        task_always_eager=False,
+        task_eager_propagates=False,
+        task_default_queue=queue,
+    )
+    _forget_cached_celery_state(app)
+    try:
+        with start_worker(
+            app, pool="solo", perform_ping_check=True, shutdown_timeout=20, queues=[queue]
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.update(previous)
+        _forget_cached_celery_state(app)

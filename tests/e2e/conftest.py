@@ -49,16 +49,6 @@ def browser() -> Iterator[object]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(autouse=True)
-def fresh_match_index() -> Iterator[None]:
-    """The live server shares this process's matching index; the database under it is new."""
-    from deals.matching import index
-
-    index.forget()
-    yield
-    index.forget()
-
-
 @pytest.fixture
 def screens(tmp_path: Path) -> Path:
     """Where the test's screenshots go: E2E_SCREENSHOTS if set (to keep them), else a temp dir."""

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import io
 import time
-import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from openpyxl import Workbook
 
-from config.celery import app
 from deals import services
 from deals.matching.models import MatchChange
 from deals.matching.selectors import achievement_matches_for_demand
@@ -20,51 +18,6 @@ from deals.matching.services import import_job_create
 from tests.factories import AchievementFactory, DemandFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def real_worker(postgres, redis_url, settings, tmp_path):  # type: ignore[no-untyped-def]
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping task start_worker checks)
-    from celery.contrib.testing.worker import start_worker
-
-    settings.MEDIA_ROOT = tmp_path
-    keys = (
-        "broker_url",
-        "result_backend",
-        "task_always_eager",
-        "task_eager_propagates",
-        "task_default_queue",
-    )
-    previous = {key: app.conf[key] for key in keys}
-    # A queue of our own: other test runs on this machine share the Redis database, and their
-    # workers (on their own databases) must not take our tasks.
-    queue = f"matching-test-{uuid.uuid4().hex[:12]}"
-    app.conf.update(
-        broker_url=redis_url,
-        result_backend=redis_url,
-        task_always_eager=False,
-        task_eager_propagates=False,
-        task_default_queue=queue,
-    )
-    app._pool = None
-    _forget_cached(app)
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=True, shutdown_timeout=20, queues=[queue]
-        ) as worker:
-            yield worker
-    finally:
-        app.conf.update(previous)
-        _forget_cached(app)
-
-
-def _forget_cached(celery_app) -> None:  # type: ignore[no-untyped-def]
-    """Celery caches, from the configuration it first saw: the connection pool, the result
-    backend (per thread) and the queues and router (app.amqp). Drop them so the settings above
-    (and, afterwards, the previous ones) take effect."""
-    celery_app._pool = None
-    celery_app._local.__dict__.pop("backend", None)
-    celery_app.__dict__.pop("amqp", None)
 
 
 def _wait(predicate, timeout: float = 20.0) -> float:  # type: ignore[no-untyped-def]
@@ -93,7 +46,7 @@ def test_an_achievement_saved_here_is_indexed_by_the_worker_and_found_by_the_nex
             owner="某大学",
         )
     # the worker ran this write's task (the factory's save above queued one too)
-    _wait(lambda: MatchChange.objects.filter(obj_id=created.pk).exists())
+    _wait(lambda: MatchChange.objects.filter(kind="achievement", obj_id=created.pk).exists())
     started = time.perf_counter()
     ids = [r["achievement"]["id"] for r in achievement_matches_for_demand(demand=need)]
     assert time.perf_counter() - started < 1.0

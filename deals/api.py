@@ -85,6 +85,7 @@ class AchievementSerializer(serializers.ModelSerializer):
             "maturity",
             "asking_price",
             "region",
+            "contact",
             "external_id",
             "created_at",
             "updated_at",

@@ -73,6 +73,7 @@ class AchievementSubmitForm(forms.ModelForm):
             "asking_price",
             "region",
             "description",
+            "contact",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 

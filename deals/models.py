@@ -105,6 +105,7 @@ class Achievement(models.Model):
     region = models.CharField(
         _("所在地区代码"), max_length=6, blank=True, validators=[region_code_validator]
     )
+    contact = models.CharField(_("联系人"), max_length=200, blank=True)
     external_id = models.CharField(_("外部编号"), max_length=64, null=True, blank=True, unique=True)
     submitted_publicly = models.BooleanField(_("公开征集提交"), default=False)
     created_by = models.ForeignKey(

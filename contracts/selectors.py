@@ -13,6 +13,7 @@ from contracts.models import (
     DocumentStatus,
     ExchangeRegistration,
 )
+from deals.models import Deal
 from deals.selectors import deal_get_for_user
 
 
@@ -135,3 +136,35 @@ def contract_history(contract: Contract) -> list[dict[str, object]]:
         )
     rows.sort(key=lambda row: row["at"])  # type: ignore[arg-type, return-value]
     return rows
+
+
+def deal_history_events(deal: Deal) -> list[dict[str, object]]:
+    """The contract's recorded changes (every version, every registration) in the shape of the
+    deal's merged history (deals.selectors.deal_history), which registers this as a source."""
+    versions = Contract.objects.filter(deal_id=deal.pk).values("id")
+    events: list[dict[str, object]] = []
+    rows = [
+        ("contract", h, f"{h.number} · {h.get_status_display()}")
+        for h in Contract.history.filter(id__in=versions).select_related("history_user")
+    ] + [
+        ("registration", r, f"{r.registration_number} · {'已撤销' if r.cancelled_at else '有效'}")
+        for r in ExchangeRegistration.history.filter(contract_id__in=versions).select_related(
+            "history_user"
+        )
+    ]
+    for kind, row, summary in rows:
+        user = row.history_user
+        reason = row.history_change_reason or ""
+        events.append(
+            {
+                "at": row.history_date,
+                "actor": {"id": user.pk, "username": user.username, "name": str(user)}
+                if user
+                else None,
+                "event": kind,
+                "from_state": None,
+                "to_state": None,
+                "comment": f"{reason}（{summary}）" if reason else summary,
+            }
+        )
+    return events

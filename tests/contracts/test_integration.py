@@ -11,7 +11,6 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from config.celery import app
 from contracts import services
 from contracts.models import Contract, ContractDocument, DocumentStatus
 from tests.factories_contracts import ContractFactory, contract_data
@@ -64,37 +63,6 @@ def test_two_parallel_drafts_leave_one_current_contract(postgres, deal):
         t.join(timeout=30)
     assert sorted(results) == ["Conflict", "created"]
     assert Contract.objects.filter(deal=deal, is_current=True).count() == 1
-
-
-@pytest.fixture
-def real_worker(postgres, redis_url):  # type: ignore[no-untyped-def]
-    import celery.contrib.testing.tasks  # noqa: F401  (registers the ping task start_worker checks)
-    from celery.contrib.testing.worker import start_worker
-
-    keys = ("broker_url", "result_backend", "task_always_eager", "task_eager_propagates")
-    previous = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        broker_url=redis_url,
-        result_backend=redis_url,
-        task_always_eager=False,
-        task_eager_propagates=False,
-    )
-    _reset_connections()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=20) as worker:
-            yield worker
-    finally:
-        app.conf.update(previous)
-        _reset_connections()
-
-
-def _reset_connections() -> None:
-    # The app caches its broker pool, its producer pool (bound to the memory:// broker once an
-    # earlier test has sent anything) and its result backend; fresh ones pick up the URLs above.
-    app._pool = None
-    app.amqp._producer_pool = None
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -37,6 +37,10 @@ class LocalOnlyFetcher(URLFetcher):
         raise ValueError(f"blocked resource: {url[:100]}")
 
 
+def yuan(amount: Decimal | None) -> str:
+    return "—" if amount is None else f"{amount:,.2f}"
+
+
 def capitals(amount: Decimal) -> str:
     """人民币大写, e.g. 18518.52 → 壹万捌仟伍佰壹拾捌元伍角贰分."""
     return str(cn2an.an2cn(f"{amount:.2f}", "rmb"))
@@ -83,11 +87,12 @@ def statement_build(*, broker: User, year: int, rewards: QuerySet[Reward]) -> St
                 "registered_on": reward.registered_on,
                 "policy": reward.policy.name if reward.policy else "",
                 "basis": Basis(reward.basis).label if reward.basis else "",
-                "basis_amount": reward.basis_amount,
-                "total": reward.amount,
+                "basis_amount": yuan(reward.basis_amount),
+                "total": yuan(reward.amount),
                 "share": share.share,
-                "allocated": share.allocated,
-                "amount": amount,
+                "allocated": yuan(share.allocated),
+                "amount": yuan(amount),
+                "capped": amount != share.allocated,
                 "status": RewardStatus(reward.status).label,
                 "paid_on": reward.paid_on,
                 "reference": reward.payment_reference,
@@ -104,6 +109,7 @@ def statement_pdf(statement: Statement) -> bytes:
         "rewards/statement.html",
         {
             "s": statement,
+            "totals": {key: yuan(value) for key, value in statement.totals.items()},
             "font_family": FONT_FAMILY,
             "owed_capitals": capitals(statement.totals["owed"]),
             "paid_capitals": capitals(statement.totals["paid"]),

@@ -102,9 +102,9 @@ def test_annual_statement_is_a_chinese_pdf_with_the_brokers_lines(api, ledger, b
     reader = PdfReader(io.BytesIO(response.content))
     text = "".join("".join(page.extract_text().split()) for page in reader.pages)
     assert "2026年度技术经纪人奖励对账单" in text
-    assert "张伟" in text and "11111.11" in text and "PZ-2026-001" in text
+    assert "张伟" in text and "11,111.11" in text and "PZ-2026-001" in text
     assert "壹万壹仟壹佰壹拾壹元壹角壹分" in text  # the year's total in capitals
-    assert "37500.00" not in text  # 2025's reward is not on the 2026 statement
+    assert "37,500.00" not in text  # 2025's reward is not on the 2026 statement
     fonts = {
         str(font.get_object()["/BaseFont"])
         for page in reader.pages

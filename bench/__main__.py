@@ -24,7 +24,12 @@ def main() -> int:
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()
         code = f"import sys, bench.{name} as m; ok = m.main(); sys.exit(1 if ok is False else 0)"
-        env = {"DJANGO_SETTINGS_MODULE": "config.settings.test", **os.environ}
+        # WARNING: in-process (eager) tasks would log a line per task at INFO.
+        env = {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "LOG_LEVEL": "WARNING",
+            **os.environ,
+        }
         result = subprocess.run([sys.executable, "-c", code], cwd=HERE.parent, env=env)
         print(f"--- {name}: {time.perf_counter() - started:.1f} s", flush=True)
         if result.returncode != 0:

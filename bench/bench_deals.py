@@ -122,6 +122,13 @@ def _populate() -> dict:
         batch_size=5000,
     )
     token = Token.objects.create(user=supervisor)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # A live database has statistics (autovacuum); a freshly bulk-loaded one has none, and
+        # the planner then sorts every deal of the organisation for one page (32 ms vs 4 ms).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return {
         "token": token.key,
         "supervisor": supervisor,

@@ -113,7 +113,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Until `collectstatic` fills STATIC_ROOT (production), WhiteNoise serves from the finders in DEBUG
 # and would warn on every start that the folder is missing.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # The acceptance setup has no collectstatic step: let WhiteNoise also serve from the finders so the
 # pages keep their CSS when DEBUG is off.

@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import cn2an
 from django.conf import settings
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -17,6 +16,7 @@ from weasyprint.urls import URLFetcher
 
 from brokers.models import User
 from brokers.regions import region_name
+from contracts.amounts import amount_in_words
 from rewards.explain import explanation_text
 from rewards.models import Basis, Clawback, Reward, RewardStatus
 
@@ -42,8 +42,9 @@ def yuan(amount: Decimal | None) -> str:
 
 
 def capitals(amount: Decimal) -> str:
-    """人民币大写, e.g. 18518.52 → 壹万捌仟伍佰壹拾捌元伍角贰分."""
-    return str(cn2an.an2cn(f"{amount:.2f}", "rmb"))
+    """人民币大写, e.g. 18518.52 → 壹万捌仟伍佰壹拾捌元伍角贰分 (the contracts' own function, so a
+    statement and a contract never write the same amount two ways)."""
+    return amount_in_words(amount)
 
 
 @dataclass

@@ -46,7 +46,11 @@ def _populate() -> dict:
             for i in range(200)
         ]
     )
-    BrokerProfile.objects.bulk_create([BrokerProfile(user=b) for b in brokers])
+    BrokerProfile.objects.bulk_create(
+        [
+            BrokerProfile(user=b, caseload_limit=100_000) for b in brokers
+        ]  # a load test, not a caseload
+    )
     supervisor = User.objects.create(username="bench_sup", role=Role.SUPERVISOR, organisation=org)
     demands = Demand.objects.bulk_create(
         [

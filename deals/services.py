@@ -18,12 +18,14 @@ from common.exceptions import (
     AlreadyDecided,
     ConcurrentUpdate,
     ConditionsUnmet,
+    Conflict,
     NotAllowed,
     RequestPending,
     TransitionNotAllowed,
     ValidationFailed,
 )
 from deals.models import (
+    ACTIVE_STATES,
     Achievement,
     Activity,
     ActivityKind,
@@ -101,6 +103,23 @@ def transition_options(*, deal: Deal, user: User) -> list[dict[str, Any]]:
 
 def deal_is_on(*, deal: Deal, user: User) -> bool:
     return DealBroker.objects.filter(deal=deal, user_id=user.pk).exists()
+
+
+def _require_caseload_room(user: User) -> None:
+    """A broker takes no new deal beyond the caseload limit of their profile (closed deals don't count)."""
+    profile = getattr(user, "broker_profile", None)
+    if profile is None:
+        return
+    active = DealBroker.objects.filter(user=user, deal__state__in=ACTIVE_STATES).count()
+    if active >= profile.caseload_limit:
+        raise Conflict(
+            _(
+                "%(name)s 已有 %(active)s 个在办项目（上限 %(limit)s）：请先结案或调整分工，"
+                "或请管理员提高其在办上限。"
+            )
+            % {"name": user, "active": active, "limit": profile.caseload_limit},
+            code="caseload_full",
+        )
 
 
 def _lock_deal(deal_id: int) -> Deal:
@@ -181,6 +200,7 @@ def deal_create(
         raise ValidationFailed(_("主办经纪人尚未归属任何机构，请先由管理员设置。"))
     if not actor.is_admin and lead_broker.organisation_id != actor.organisation_id:
         raise ValidationFailed(_("主办经纪人必须是本机构的经纪人。"))
+    _require_caseload_room(lead_broker)
     now = timezone.now()
     deal = Deal(
         title=(title or demand.title)[:200],
@@ -246,8 +266,9 @@ def deal_set_brokers(
         raise NotAllowed(_("只有主办经纪人或主管可以调整经纪人及分成。"))
     if deal.state in (DealState.REGISTERED, DealState.LOST):
         raise TransitionNotAllowed(_("项目已结束，分成不能再修改。"))
+    shares_list = list(shares)
     wanted: dict[int, Decimal] = {}
-    for user, raw_share in shares:
+    for user, raw_share in shares_list:
         if user.pk in wanted:
             raise ValidationFailed(_("同一位经纪人出现了两次。"))
         if not user.is_broker:
@@ -265,6 +286,9 @@ def deal_set_brokers(
     if deal.lead_broker_id not in wanted:
         raise ValidationFailed(_("主办经纪人必须在名单中。"))
     existing = {link.user_id: link for link in deal.broker_links.all()}
+    for user, _share in shares_list:
+        if user.pk not in existing:
+            _require_caseload_room(user)
     for user_id, link in existing.items():
         if user_id not in wanted:
             _stamp(link, actor, reason)

@@ -214,3 +214,40 @@ def test_the_state_field_cannot_be_set_directly(deal):
     with pytest.raises(AttributeError):
         deal.state = DealState.REGISTERED
     assert Deal.objects.get(pk=deal.pk).state == DealState.INTAKE
+
+
+def test_a_broker_at_the_caseload_limit_takes_no_new_deal(api, broker, co_broker, supervisor):
+    from deals.models import DealBroker
+
+    broker.broker_profile.caseload_limit = 1
+    broker.broker_profile.save()
+    first = api(broker).post("/api/v1/deals/", {"demand": DemandFactory().pk}, format="json")
+    assert first.status_code == 201
+    second = api(broker).post("/api/v1/deals/", {"demand": DemandFactory().pk}, format="json")
+    assert second.status_code == 409
+    assert second.json()["code"] == "caseload_full"
+    assert "上限 1" in second.json()["detail"]
+    # nor is the full broker added as a co-broker to someone else's deal
+    other = DealFactory(lead_broker=co_broker)
+    response = api(co_broker).put(
+        f"/api/v1/deals/{other.pk}/brokers/",
+        [{"user": co_broker.pk, "share": "50"}, {"user": broker.pk, "share": "50"}],
+        format="json",
+    )
+    assert response.status_code == 409
+    assert DealBroker.objects.filter(deal=other).count() == 1
+
+
+def test_closed_deals_free_the_caseload(api, broker, supervisor):
+    from tests.helpers import move
+
+    broker.broker_profile.caseload_limit = 1
+    broker.broker_profile.save()
+    deal = Deal.objects.get(
+        pk=api(broker)
+        .post("/api/v1/deals/", {"demand": DemandFactory().pk}, format="json")
+        .json()["id"]
+    )
+    move(deal, DealState.LOST, supervisor, comment="企业撤回需求")
+    again = api(broker).post("/api/v1/deals/", {"demand": DemandFactory().pk}, format="json")
+    assert again.status_code == 201

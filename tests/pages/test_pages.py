@@ -115,6 +115,8 @@ def test_board_table_view_filters_by_state(broker, supervisor):
 def test_board_for_a_broker_with_50_deals_costs_a_constant_number_of_queries(
     broker, co_broker, django_assert_max_num_queries
 ):
+    co_broker.broker_profile.caseload_limit = 60  # on all 50 deals
+    co_broker.broker_profile.save()
     for i in range(50):
         deal = DealFactory(lead_broker=broker, title=f"项目{i}")
         services.deal_set_brokers(

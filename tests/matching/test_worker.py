@@ -47,9 +47,8 @@ def test_an_achievement_saved_here_is_indexed_by_the_worker_and_found_by_the_nex
         )
     # the worker ran this write's task (the factory's save above queued one too)
     _wait(lambda: MatchChange.objects.filter(kind="achievement", obj_id=created.pk).exists())
-    started = time.perf_counter()
+    # the very next query sees it (the time it takes is measured in bench/bench_matching.py)
     ids = [r["achievement"]["id"] for r in achievement_matches_for_demand(demand=need)]
-    assert time.perf_counter() - started < 1.0
     assert ids[0] == created.pk
 
 

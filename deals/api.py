@@ -19,6 +19,7 @@ from brokers.models import Role, User
 from brokers.regions import resolve_region
 from brokers.selectors import users_visible_to
 from common.exceptions import DomainError, ValidationFailed
+from common.filters import IdFilter
 from deals import selectors, services
 from deals.extensions import resolve_deal_fields
 from deals.models import (
@@ -248,7 +249,7 @@ class DealUpdateSerializer(serializers.Serializer):
 
 class DealFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=DealState.choices)
-    broker = django_filters.NumberFilter(method="filter_broker")
+    broker = IdFilter(method="filter_broker")
     overdue = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")], method="filter_overdue"
     )
@@ -526,7 +527,7 @@ class RejectSerializer(serializers.Serializer):
 
 class TransitionRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
-    deal = django_filters.NumberFilter(field_name="deal_id")
+    deal = IdFilter(field_name="deal_id")
 
     class Meta:
         model = TransitionRequest

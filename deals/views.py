@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
+from common.filters import MAX_ID
 from deals import services
 from deals.forms import (
     AchievementSubmitForm,
@@ -122,6 +123,11 @@ def can_decide(user: User, deal: Deal, request: TransitionRequest | None) -> boo
     return user.is_admin or (user.is_supervisor and user.organisation_id == deal.organisation_id)
 
 
+def _id(raw: str) -> int | None:
+    """An id from a query string, or None (a number past bigint would overflow the database)."""
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+
+
 # --- the caseload board -----------------------------------------------------------------------
 
 
@@ -139,8 +145,8 @@ def board(request: HttpRequest) -> HttpResponse:
     broker_id = request.GET.get("broker", "")
     if not user.is_broker:
         brokers = brokers_visible_to(user)
-        if broker_id.isdigit():
-            deals = deals.filter(broker_links__user_id=int(broker_id))
+        if _id(broker_id):
+            deals = deals.filter(broker_links__user_id=_id(broker_id))
     query = request.GET.get("q", "").strip()[:100]
     if query:
         deals = deals.filter(Q(title__icontains=query) | Q(demand__enterprise__icontains=query))
@@ -314,8 +320,8 @@ def achievements(request: HttpRequest) -> HttpResponse:
     focus = None
     needs_for_focus: list[dict[str, Any]] = []
     match_id = request.GET.get("match", "")
-    if match_id.isdigit():
-        focus = get_object_or_404(Achievement, pk=int(match_id))
+    if _id(match_id):
+        focus = get_object_or_404(Achievement, pk=_id(match_id))
         needs_for_focus = demand_matches_for_achievement(achievement=focus, limit=8)
     return render(
         request,

@@ -103,6 +103,9 @@ def _tiers_in(data: dict[str, Any]) -> list[dict[str, Any]] | None:
     tiers = data.get("tiers")
     if tiers is None:
         return None
+    if any(t.get("rate") is None for t in tiers):
+        # PATCH makes the nested fields optional; a tier without its rate means nothing.
+        raise ValidationFailed(_('每一档 tiers 都需要 rate（例如 "0.005"）。'))
     return [
         {
             "up_to": None if t.get("up_to") is None else str(t["up_to"]),
@@ -238,9 +241,12 @@ def _int_param(request: Request, name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)  # type: ignore[arg-type]
+        value = int(raw)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ValidationFailed(_("参数 %(name)s 应为整数。") % {"name": name}) from exc
+    if not 0 < value < 2**63:  # ids and years; a larger number would overflow the database
+        raise ValidationFailed(_("参数 %(name)s 超出范围。") % {"name": name})
+    return value
 
 
 LIST_PARAMS = [

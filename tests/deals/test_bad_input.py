@@ -229,3 +229,25 @@ def test_page_size_is_capped_at_200(api, broker):
     assert response.status_code == 200
     bad_page = api(broker).get("/api/v1/achievements/?page=abc")
     assert bad_page.status_code == 404
+
+
+HUGE = "63369173888667557325438976"  # past bigint: the database driver would overflow
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/deals/?broker={HUGE}",
+        "/api/v1/deals/?broker=-3",
+        f"/api/v1/transition-requests/?deal={HUGE}",
+    ],
+)
+def test_ids_past_the_database_range_are_400_not_500(api, broker, url):
+    response = api(broker).get(url)
+    assert response.status_code == 400, response.content[:200]
+
+
+@pytest.mark.parametrize("url", [f"/?broker={HUGE}", f"/achievements/?match={HUGE}"])
+def test_pages_ignore_ids_past_the_database_range(client, supervisor, url):
+    client.force_login(supervisor)
+    assert client.get(url).status_code == 200

@@ -145,8 +145,9 @@ def board(request: HttpRequest) -> HttpResponse:
     broker_id = request.GET.get("broker", "")
     if not user.is_broker:
         brokers = brokers_visible_to(user)
-        if _id(broker_id):
-            deals = deals.filter(broker_links__user_id=_id(broker_id))
+        chosen = _id(broker_id)
+        if chosen is not None:
+            deals = deals.filter(broker_links__user_id=chosen)
     query = request.GET.get("q", "").strip()[:100]
     if query:
         deals = deals.filter(Q(title__icontains=query) | Q(demand__enterprise__icontains=query))
@@ -320,8 +321,9 @@ def achievements(request: HttpRequest) -> HttpResponse:
     focus = None
     needs_for_focus: list[dict[str, Any]] = []
     match_id = request.GET.get("match", "")
-    if _id(match_id):
-        focus = get_object_or_404(Achievement, pk=_id(match_id))
+    focus_id = _id(match_id)
+    if focus_id is not None:
+        focus = get_object_or_404(Achievement, pk=focus_id)
         needs_for_focus = demand_matches_for_achievement(achievement=focus, limit=8)
     return render(
         request,

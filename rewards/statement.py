@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from brokers.models import User
 from brokers.regions import region_name
 from contracts.amounts import amount_in_words
+from contracts.pdf.render import LocalOnlyFetcher as ContractFetcher
 from rewards.explain import explanation_text
 from rewards.models import Basis, Clawback, Reward, RewardStatus
 
@@ -25,16 +25,11 @@ FONT_FAMILY = "Noto Sans CJK SC"
 ZERO = Decimal("0.00")
 
 
-class LocalOnlyFetcher(URLFetcher):
+class LocalOnlyFetcher(ContractFetcher):
     """The statement carries user text (deal titles, names): the renderer may read this
     template directory's files and nothing else (no http://, no other file)."""
 
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        if url.startswith("file://"):
-            path = Path(url[len("file://") :].split("?")[0]).resolve()
-            if path.is_relative_to(TEMPLATE_DIR.resolve()):
-                return super().fetch(url, headers)
-        raise ValueError(f"blocked resource: {url[:100]}")
+    root = TEMPLATE_DIR
 
 
 def yuan(amount: Decimal | None) -> str:

@@ -80,12 +80,15 @@ class _MissingGlyphs(logging.Handler):
 
 class LocalOnlyFetcher(URLFetcher):
     """Contract HTML carries user text: never let it make the renderer fetch anything but the
-    template directory's own files (an <img src="http://internal/"> would be an SSRF hole)."""
+    template directory's own files (an <img src="http://internal/"> would be an SSRF hole).
+    Other documents (the rewards statement) subclass it with their own `root`."""
+
+    root: Path = TEMPLATE_DIR
 
     def fetch(self, url: str, headers: Any = None) -> Any:
         if url.startswith("file://"):
             path = Path(url[len("file://") :].split("?")[0]).resolve()
-            if path.is_relative_to(TEMPLATE_DIR.resolve()):
+            if path.is_relative_to(self.root.resolve()):
                 return super().fetch(url, headers)
         raise ValueError(f"blocked resource: {url[:100]}")
 

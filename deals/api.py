@@ -434,7 +434,9 @@ class DealViewSet(
                 actor=request.user,  # type: ignore[arg-type]
                 note=data.validated_data.get("note", ""),
             )
-        linked = Achievement.objects.filter(deal_links_for_api(deal)).order_by("id")
+        linked = Achievement.objects.filter(
+            pk__in=deal.achievement_links.values("achievement_id")
+        ).order_by("id")
         code = status.HTTP_201_CREATED if request.method == "POST" else status.HTTP_200_OK
         return Response(AchievementSerializer(linked, many=True).data, status=code)
 
@@ -511,10 +513,6 @@ class DealViewSet(
     def history(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         return Response(HistoryEventSerializer(selectors.deal_history(deal), many=True).data)
-
-
-def deal_links_for_api(deal: Deal) -> Q:
-    return Q(pk__in=deal.achievement_links.values("achievement_id"))
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from brokers.models import Role, User
 from deals.models import (
@@ -60,10 +59,6 @@ def deal_get_for_user(*, user: User, deal_id: int | str) -> Deal:
 
 def deal_is_broker(*, deal: Deal, user: User) -> bool:
     return DealBroker.objects.filter(deal=deal, user_id=user.pk).exists()
-
-
-def deal_is_overdue(deal: Deal) -> bool:
-    return deal.due_at is not None and deal.due_at < timezone.now()
 
 
 def requests_visible_to(user: User) -> QuerySet[TransitionRequest]:

@@ -37,6 +37,7 @@ from deals.models import (
     RequestStatus,
     TransitionRequest,
 )
+from deals.selectors import deal_is_broker
 from deals.signals import deal_state_changed
 
 HUNDRED = Decimal("100.00")
@@ -77,7 +78,7 @@ def transition_blockers(deal: Deal, transition: Any) -> list[str]:
 
 def transition_options(*, deal: Deal, user: User) -> list[dict[str, Any]]:
     """Every move declared from the deal's state, with whether this user may request it now and why not."""
-    is_broker = deal_is_on(deal=deal, user=user)
+    is_broker = deal_is_broker(deal=deal, user=user)
     pending = deal.transition_requests.filter(status=RequestStatus.PENDING).exists()
     options = []
     for t in deal.get_all_state_transitions():  # type: ignore[attr-defined]
@@ -99,10 +100,6 @@ def transition_options(*, deal: Deal, user: User) -> list[dict[str, Any]]:
             }
         )
     return options
-
-
-def deal_is_on(*, deal: Deal, user: User) -> bool:
-    return DealBroker.objects.filter(deal=deal, user_id=user.pk).exists()
 
 
 def _require_caseload_room(user: User) -> None:
@@ -221,7 +218,7 @@ def deal_create(
 def _require_broker_on(deal: Deal, user: User, what: str) -> None:
     if user.is_admin:
         return
-    if not deal_is_on(deal=deal, user=user):
+    if not deal_is_broker(deal=deal, user=user):
         raise NotAllowed(_("只有本项目的经纪人可以%(what)s。") % {"what": what})
 
 
@@ -347,7 +344,7 @@ def deal_request_transition(
 ) -> TransitionRequest:
     """A broker of the deal asks to move it; a supervisor decides (see request_approve)."""
     deal = _lock_deal(deal.pk)
-    if not deal_is_on(deal=deal, user=actor):
+    if not deal_is_broker(deal=deal, user=actor):
         raise NotAllowed(_("只有本项目的经纪人可以申请阶段变更。"))
     if target not in DealState.values:
         raise ValidationFailed(

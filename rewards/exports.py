@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from brokers.regions import region_name
+from common.spreadsheet import csv_cell, xlsx_cell
 from rewards.models import Basis, Clawback, Reward, RewardShare, RewardStatus
 
 MONEY_FORMAT = "#,##0.00"
@@ -103,6 +104,8 @@ def _text(value: object, kind: str) -> str:
         return f"{value:.2f}"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if kind == "text":
+        return csv_cell(str(value))
     return str(value)
 
 
@@ -128,11 +131,12 @@ def ledger_xlsx(rows: Iterable[Row], *, title: str) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
+    excel_row = 1
     for row in rows:
-        sheet.append(row)
-        excel_row = sheet.max_row
-        for index, column in enumerate(columns, start=1):
+        excel_row += 1
+        for index, (value, column) in enumerate(zip(row, columns, strict=True), start=1):
             cell = sheet.cell(row=excel_row, column=index)
+            xlsx_cell(cell, value)
             if column.kind == "money":
                 cell.number_format = MONEY_FORMAT
             elif column.kind == "percent":

@@ -1,18 +1,43 @@
-"""Recall@k and MRR of the engine (and of a baseline) on the evaluation set in eval_set.py."""
+"""Recall@k and MRR of the engine and of two TF-IDF baselines, on both halves of the evaluation.
+
+- The pool: every achievement of both halves (eval_set.py, eval_frozen.py), 300 in all; every
+  need is ranked against the whole pool, as a broker's library would rank it.
+- recall@k: the share of needs with a relevant achievement among the first k (hit rate);
+  MRR: the mean of 1 / rank of the first relevant achievement (0 when not in the first 20).
+- Baselines, computed in the same run on the same texts (title + description):
+  TF-IDF over jieba words (rjieba, as a user of jieba would cut) and TF-IDF over character
+  bigrams; sublinear tf, smoothed idf, cosine (a few lines on scipy, as scikit-learn does it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from deals.matching.engine import Doc, Query, TextIndex
-from tests.matching.eval_set import ACHIEVEMENTS, NEEDS
+import numpy as np
+import rjieba
+from scipy import sparse
 
-Ranker = Callable[[int], list[str]]  # need position → achievement keys, best first
+from deals.matching.engine import Doc, Query, TextIndex
+from tests.matching import eval_frozen, eval_set
+
+Need = tuple[str, str, str, str, str, float | None, str, list[str], str]
+Ranker = Callable[[Need], list[str]]  # a need → achievement keys, best first
+
+ACHIEVEMENTS = eval_set.ACHIEVEMENTS + eval_frozen.ACHIEVEMENTS
+HALVES: dict[str, list[Need]] = {"dev": eval_set.DEV_NEEDS, "test": eval_frozen.NEEDS}
+WORDINGS = ("technical", "lay")
+DEPTH = 20
 
 
 @dataclass
 class Figures:
+    n: int
+    recall_at_1: float
     recall_at_5: float
     mrr: float
     misses: list[tuple[str, list[str], list[str]]]  # need, relevant, top 5
@@ -39,37 +64,120 @@ def achievement_docs() -> list[Doc]:
     ]
 
 
-def need_queries() -> list[Query]:
-    return [
-        Query.for_doc(
-            Doc(0, title, description, industry, region, None, _wan(budget)), price_is_budget=True
-        )
-        for _key, industry, title, description, _ent, budget, region, _rel in NEEDS
-    ]
+def need_query(need: Need) -> Query:
+    _key, industry, title, description, _ent, budget, region, _rel, _wording = need
+    doc = Doc(0, title, description, industry, region, None, _wan(budget))
+    return Query.for_doc(doc, price_is_budget=True)
 
 
-def score(ranker: Ranker, k: int = 5) -> Figures:
-    hits, rr, misses = 0.0, 0.0, []
-    for position, need in enumerate(NEEDS):
+def score(ranker: Ranker, needs: Sequence[Need]) -> Figures:
+    at1 = at5 = rr = 0.0
+    misses = []
+    for need in needs:
         relevant = set(need[7])
-        ranked = ranker(position)
-        top = ranked[:k]
-        # recall@k per need: the share of its relevant achievements in the top k
-        hits += len(relevant & set(top)) / len(relevant)
+        ranked = ranker(need)[:DEPTH]
         first = next((r for r, key in enumerate(ranked, start=1) if key in relevant), None)
+        at1 += first == 1
+        at5 += first is not None and first <= 5
         rr += 1 / first if first else 0.0
-        if not relevant <= set(top):
-            misses.append((need[0], sorted(relevant), top))
-    return Figures(hits / len(NEEDS), rr / len(NEEDS), misses)
+        if first != 1:
+            misses.append((need[0], sorted(relevant), ranked[:5]))
+    n = max(len(needs), 1)
+    return Figures(len(needs), at1 / n, at5 / n, rr / n, misses)
 
 
 def engine_ranker() -> Ranker:
     index = TextIndex()
     index.build(achievement_docs())
-    queries = need_queries()
     keys = [a[0] for a in ACHIEVEMENTS]
 
-    def rank(position: int) -> list[str]:
-        return [keys[h.id - 1] for h in index.search(queries[position], limit=20)]
+    def rank(need: Need) -> list[str]:
+        return [keys[h.id - 1] for h in index.search(need_query(need), limit=DEPTH)]
 
     return rank
+
+
+# --- the TF-IDF baselines ------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def jieba_words(text: str) -> list[str]:
+    return [w for w in rjieba.cut(_clean(text)) if _CJK.fullmatch(w)]
+
+
+def char_bigrams(text: str) -> list[str]:
+    out: list[str] = []
+    for run in _CJK.findall(_clean(text)):
+        if run.isascii() or len(run) == 1:
+            out.append(run)
+        else:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def tfidf_ranker(analyzer: Callable[[str], list[str]]) -> Ranker:
+    keys = [a[0] for a in ACHIEVEMENTS]
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for r, (_k, _i, title, description, *_rest) in enumerate(ACHIEVEMENTS):
+        for term, tf in Counter(analyzer(f"{title} {description}")).items():
+            rows.append(r)
+            cols.append(vocab.setdefault(term, len(vocab)))
+            vals.append(1 + math.log(tf))
+    tf_matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(keys), len(vocab)))
+    df = np.bincount(tf_matrix.indices, minlength=len(vocab))
+    idf = np.log((1 + len(keys)) / (1 + df)) + 1
+    docs = tf_matrix.multiply(idf).tocsr()
+    norms = np.sqrt(np.asarray(docs.multiply(docs).sum(axis=1)).ravel())
+    docs = sparse.diags(1 / np.maximum(norms, 1e-12)) @ docs
+
+    def rank(need: Need) -> list[str]:
+        q = np.zeros(len(vocab))
+        for term, tf in Counter(analyzer(f"{need[2]} {need[3]}")).items():
+            if term in vocab:
+                q[vocab[term]] = (1 + math.log(tf)) * idf[vocab[term]]
+        sims = docs @ q
+        order = np.lexsort((np.arange(len(keys)), -sims))[:DEPTH]
+        return [keys[i] for i in order]
+
+    return rank
+
+
+def rankers() -> dict[str, Ranker]:
+    return {
+        "engine": engine_ranker(),
+        "tf-idf words": tfidf_ranker(jieba_words),
+        "tf-idf bigrams": tfidf_ranker(char_bigrams),
+    }
+
+
+def evaluate() -> dict[tuple[str, str, str], Figures]:
+    """(half, wording, ranker) → figures; wording "all" is both wordings together."""
+    out = {}
+    for name, ranker in rankers().items():
+        for half, needs in HALVES.items():
+            for wording in (*WORDINGS, "all"):
+                chosen = [n for n in needs if wording in ("all", n[8])]
+                out[half, wording, name] = score(ranker, chosen)
+    return out
+
+
+def table(results: dict[tuple[str, str, str], Figures]) -> str:
+    lines = [
+        f"{'half':<5} {'wording':<10} {'ranker':<15} {'n':>3} {'R@1':>6} {'R@5':>6} {'MRR':>6}"
+    ]
+    names = list(dict.fromkeys(name for _h, _w, name in results))
+    for half in HALVES:
+        for wording in (*WORDINGS, "all"):
+            for name in names:
+                f = results[half, wording, name]
+                lines.append(
+                    f"{half:<5} {wording:<10} {name:<15} {f.n:>3} "
+                    f"{f.recall_at_1:>6.3f} {f.recall_at_5:>6.3f} {f.mrr:>6.3f}"
+                )
+    return "\n".join(lines)

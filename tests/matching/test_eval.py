@@ -1,20 +1,75 @@
-"""The evaluation set: the engine must find the relevant achievement in the top 5 for ≥ 90%."""
+"""The evaluation: the engine against its targets and against two TF-IDF baselines of the same run.
+
+The targets hold on the frozen test half (eval_frozen.py), which tuning never looks at; the dev
+half (eval_set.py) is printed beside it. `pytest -s tests/matching/test_eval.py` shows the table.
+"""
 
 from __future__ import annotations
 
-from tests.matching.eval_set import ACHIEVEMENTS, NEEDS
-from tests.matching.evaluation import engine_ranker, score
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tests.matching import eval_frozen, eval_set
+from tests.matching.evaluation import ACHIEVEMENTS, HALVES, WORDINGS, evaluate, table
+
+# The frozen half may change only on purpose: a new checksum in the same commit, with the reason.
+FROZEN_SHA256 = "bfaa805a03a037473e74e7b81dc1785756b19770ff8bd81697df0bc5e4990d0e"
+
+TARGETS = {  # wording → figure → minimum, on the test half
+    "technical": {"recall_at_1": 0.95, "recall_at_5": 0.98, "mrr": 0.97},
+    "lay": {"recall_at_1": 0.75, "recall_at_5": 0.92, "mrr": 0.85},
+}
+BASELINES = ("tf-idf words", "tf-idf bigrams")
+# Not met yet (issue 12): lay needs of the test half. Strict: the day they pass, this test fails
+# and the mark goes.
+LAY_GAP = pytest.mark.xfail(strict=True, reason="lay-word needs below target (see the table)")
 
 
-def test_evaluation_set_is_large_enough_and_consistent():
-    keys = {a[0] for a in ACHIEVEMENTS}
-    assert len(NEEDS) >= 30 and len(ACHIEVEMENTS) >= 150 and len(keys) == len(ACHIEVEMENTS)
-    for need in NEEDS:
-        assert need[7] and set(need[7]) <= keys, need[0]
+def _wordings(gap: pytest.MarkDecorator) -> list[object]:
+    return ["technical", pytest.param("lay", marks=gap)]
 
 
-def test_engine_recall_at_5_is_at_least_0_9_on_the_evaluation_set():
-    figures = score(engine_ranker())
-    print(f"recall@5 {figures.recall_at_5:.3f}  MRR {figures.mrr:.3f}  misses {figures.misses}")
-    assert figures.recall_at_5 >= 0.9
-    assert figures.mrr >= 0.8
+def test_the_frozen_half_is_unchanged():
+    digest = hashlib.sha256(Path(eval_frozen.__file__).read_bytes()).hexdigest()
+    assert digest == FROZEN_SHA256, "eval_frozen.py changed: the test half is frozen"
+
+
+def test_the_evaluation_is_large_enough_and_consistent():
+    keys = [a[0] for a in ACHIEVEMENTS]
+    assert len(keys) >= 300 and len(set(keys)) == len(keys)
+    needs = [n for half in HALVES.values() for n in half]
+    assert len(needs) >= 60 and len({n[0] for n in needs}) == len(needs)
+    assert sum(n[8] == "lay" for n in needs) * 2 >= len(needs), "half the needs in lay words"
+    for half in HALVES.values():
+        assert {n[8] for n in half} == set(WORDINGS)
+    for need in needs:
+        assert need[7] and set(need[7]) <= set(keys), need[0]
+    # the test half's achievements and needs are its own: no key shared with the dev half
+    assert not {a[0] for a in eval_frozen.ACHIEVEMENTS} & {a[0] for a in eval_set.ACHIEVEMENTS}
+
+
+@pytest.fixture(scope="module")
+def results():  # type: ignore[no-untyped-def]
+    out = evaluate()
+    print("\n" + table(out))
+    for (half, wording, name), f in out.items():
+        if name == "engine" and wording != "all" and f.misses:
+            print(f"{half} {wording} not first: {f.misses}")
+    return out
+
+
+@pytest.mark.parametrize("wording", _wordings(LAY_GAP))
+def test_the_engine_meets_its_targets_on_the_test_half(results, wording):
+    figures = results["test", wording, "engine"]
+    for name, minimum in TARGETS[wording].items():
+        assert getattr(figures, name) >= minimum, (wording, name, figures)
+
+
+@pytest.mark.parametrize("wording", _wordings(LAY_GAP))
+@pytest.mark.parametrize("baseline", BASELINES)
+def test_the_engine_is_at_least_as_good_as_tf_idf_on_the_test_half(results, wording, baseline):
+    engine, base = results["test", wording, "engine"], results["test", wording, baseline]
+    for name in ("recall_at_1", "recall_at_5", "mrr"):
+        assert getattr(engine, name) >= getattr(base, name), (wording, name, engine, base)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from django.contrib.auth.views import LoginView, LogoutView
 
+from common.http import safe_next
+
 
 class SignInView(LoginView):
     """The sign-in form (fields `username` and `password`); `/` shows it to signed-out visitors."""
 
     template_name = "brokers/sign_in.html"
+
+    def get_redirect_url(self) -> str:
+        """Only a path on this site; anything else (another host, a bare word) → the home page."""
+        value = self.request.POST.get("next", self.request.GET.get("next"))
+        return safe_next(self.request, value) or ""
 
 
 sign_in = SignInView.as_view()

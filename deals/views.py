@@ -22,7 +22,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +29,7 @@ from brokers.models import User
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
 from common.filters import MAX_ID
+from common.http import safe_next
 from deals import services
 from deals.forms import (
     AchievementSubmitForm,
@@ -92,11 +92,9 @@ def _user(request: HttpRequest) -> User:
 
 def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     """Redirect to the form's `next` when it is a local URL, else to `fallback`."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
+    target = safe_next(request, request.POST.get("next"))
+    if target is not None:
+        return HttpResponseRedirect(target)
     return redirect(fallback)
 
 

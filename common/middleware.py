@@ -1,0 +1,90 @@
+"""Hostile request shapes refused before any view runs (400, never a 500 deeper down).
+
+- A NUL byte in the path, the query string, a form field or a JSON body: PostgreSQL cannot store
+  one in text and its driver raises, so every such input is refused at the door.
+- JSON nested deeper than `MAX_JSON_DEPTH`: Python's parser would recurse until it fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in `text` (strings are skipped)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _has_nul(raw: str) -> bool:
+    return "\x00" in raw or b"\x00" in unquote_to_bytes(raw)
+
+
+class HostileInputMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = self.problem(request)
+        if problem is not None:
+            code, message = problem
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "code": code}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    def problem(self, request: HttpRequest) -> tuple[str, str] | None:
+        nul = ("nul_byte", _("请求中含有空字符（NUL），请删除后重试。"))
+        if "\x00" in request.path or _has_nul(request.META.get("QUERY_STRING", "")):
+            return nul
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        content_type = request.content_type or ""
+        if content_type == "multipart/form-data":
+            try:
+                fields = request.POST
+            except RequestDataTooBig:
+                return None  # Django answers 400 for it itself
+            except Exception:
+                return ("invalid_body", _("请求内容无法解析。"))
+            if any("\x00" in text for key, values in fields.lists() for text in (key, *values)):
+                return nul
+            return None
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return None
+        if not body:
+            return None
+        if content_type == "application/x-www-form-urlencoded":
+            return nul if b"\x00" in body or b"\x00" in unquote_to_bytes(body) else None
+        if content_type == "application/json" or content_type.endswith("+json"):
+            if b"\x00" in body:
+                return nul
+            text = body.decode("utf-8", errors="replace")
+            if _JSON_NUL.search(text):
+                return nul
+            if json_depth(text) > MAX_JSON_DEPTH:
+                return (
+                    "too_deep",
+                    _("JSON 嵌套层数过多（最多 %(max)d 层）。") % {"max": MAX_JSON_DEPTH},
+                )
+            return None
+        return None  # other bodies (files) may hold any byte; their readers check them

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from brokers.models import BrokerProfile, User
 from brokers.regions import region_name
 from common.exceptions import Conflict, NotAllowed, ValidationFailed
+from common.tasks import enqueue_on_commit
 from contracts import validation as v
 from contracts.models import (
     Contract,
@@ -30,7 +31,7 @@ from contracts.models import (
     PaymentMode,
 )
 from contracts.signals import registration_cancelled
-from deals.models import Deal, DealBroker, DealState
+from deals.models import TERMINAL_STATES, Deal, DealBroker
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
         .get(pk=deal.pk)
     )
     _require_actor(deal, actor)
-    if deal.state in (DealState.REGISTERED, DealState.LOST):
+    if deal.state in TERMINAL_STATES:
         raise Conflict(_("项目已结束，不能再起草合同。"), code="deal_closed")
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
@@ -357,7 +358,7 @@ def document_request(*, contract: Contract, actor: User | None) -> ContractDocum
     _stamp(document, actor, "请求生成合同文本")
     document.save()
     document_id = document.pk
-    transaction.on_commit(lambda: render_contract_document.delay(document_id))
+    enqueue_on_commit(render_contract_document, document_id)
     return document
 
 

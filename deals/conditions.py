@@ -21,12 +21,22 @@ BlockerFn = Callable[["Deal"], list[str]]
 
 _registry: dict[str, list[BlockerFn]] = {}
 
+# Where an evaluation's verdicts wait for the transition call that follows it (one use each).
+VERDICTS_ATTR = "_condition_verdicts"
+
 
 def register_check(name: str, fn: BlockerFn) -> None:
     """Add a check to the named condition (idempotent: registering the same function twice is a no-op)."""
     checks = _registry.setdefault(name, [])
     if fn not in checks:
         checks.append(fn)
+
+
+def record_verdicts(deal: Deal, verdicts: dict[str, bool]) -> None:
+    """Hand the verdicts just evaluated to django-fsm's guard of the next transition call, so a
+    move evaluates each condition once. Only for a deal row locked in the current transaction,
+    with the transition called right after."""
+    deal.__dict__[VERDICTS_ATTR] = dict(verdicts)
 
 
 class Condition:
@@ -47,6 +57,11 @@ class Condition:
         return found
 
     def __call__(self, instance: Any) -> bool:
+        # django-fsm's own guard. When the approval has just evaluated this condition under the
+        # deal's row lock (`record_verdicts`), use that verdict instead of running it again.
+        verdicts = instance.__dict__.get(VERDICTS_ATTR)
+        if verdicts and self.name in verdicts:
+            return bool(verdicts.pop(self.name))
         return not self.blockers(instance)
 
     def __repr__(self) -> str:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, has_transition_perm
+from django_fsm import ConcurrentTransition
 
 from brokers.models import User
 from common.exceptions import (
@@ -24,8 +24,10 @@ from common.exceptions import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from deals.conditions import record_verdicts
 from deals.models import (
     ACTIVE_STATES,
+    TERMINAL_STATES,
     Achievement,
     Activity,
     ActivityKind,
@@ -65,14 +67,22 @@ def transition_for(deal: Deal, target: str) -> Any | None:
     return None
 
 
-def transition_blockers(deal: Deal, transition: Any) -> list[str]:
+def transition_blockers(deal: Deal, transition: Any, *, for_move: bool = False) -> list[str]:
+    """What still stands in the way of `transition`, each condition evaluated once.
+
+    `for_move`: the transition is called right after (the deal row locked): its guard reuses
+    these verdicts instead of evaluating the conditions again.
+    """
     blockers: list[str] = []
+    verdicts: dict[str, bool] = {}
     for condition in transition.conditions:
+        name = str(getattr(condition, "__name__", condition))
         explain: Callable[[Deal], list[str]] | None = getattr(condition, "blockers", None)
-        if explain is not None:
-            blockers.extend(explain(deal))
-        elif not condition(deal):
-            blockers.append(str(getattr(condition, "__name__", condition)))
+        found = list(explain(deal)) if explain is not None else ([] if condition(deal) else [name])
+        verdicts[name] = not found
+        blockers.extend(found)
+    if for_move and not blockers:
+        record_verdicts(deal, verdicts)
     return blockers
 
 
@@ -227,7 +237,7 @@ def deal_link_achievement(
     *, deal: Deal, achievement: Achievement, actor: User, note: str = ""
 ) -> DealAchievement:
     _require_broker_on(deal, actor, _("关联候选成果"))
-    if deal.state in (DealState.REGISTERED, DealState.LOST):
+    if deal.state in TERMINAL_STATES:
         raise TransitionNotAllowed(_("项目已结束，不能再关联成果。"))
     if DealAchievement.objects.filter(deal=deal, achievement=achievement).exists():
         raise ValidationFailed(_("该成果已关联到本项目。"), code="already_linked")
@@ -261,7 +271,7 @@ def deal_set_brokers(
     deal = _lock_deal(deal.pk)
     if not (actor.is_admin or actor.is_supervisor or actor.pk == deal.lead_broker_id):
         raise NotAllowed(_("只有主办经纪人或主管可以调整经纪人及分成。"))
-    if deal.state in (DealState.REGISTERED, DealState.LOST):
+    if deal.state in TERMINAL_STATES:
         raise TransitionNotAllowed(_("项目已结束，分成不能再修改。"))
     shares_list = list(shares)
     wanted: dict[int, Decimal] = {}
@@ -424,14 +434,13 @@ def request_approve(*, request_id: int, actor: User, comment: str = "") -> Trans
             transition = transition_for(deal, request.target)
             if transition is None:
                 raise TransitionNotAllowed(_("该变更已不被允许。"), blockers=[])
-            if transition.custom.get("kind") == "forward":
-                blockers = transition_blockers(deal, transition)
-                if blockers:
-                    raise ConditionsUnmet(
-                        _("条件已不满足，暂不能批准；请经纪人补齐后重新申请。"), blockers=blockers
-                    )
-            if not has_transition_perm(getattr(deal, transition.name), actor):
-                raise NotAllowed(_("您没有执行该变更的权限。"))
+            # The conditions are evaluated once, here, under the deal's row lock; the transition
+            # call below reuses the verdicts. Who may decide was settled by _lock_pending.
+            blockers = transition_blockers(deal, transition, for_move=True)
+            if blockers:
+                raise ConditionsUnmet(
+                    _("条件已不满足，暂不能批准；请经纪人补齐后重新申请。"), blockers=blockers
+                )
             from_state = deal.state
             getattr(deal, transition.name)()
             now = timezone.now()
@@ -520,9 +529,7 @@ def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
 
     now = now or timezone.now()
     created = 0
-    overdue = Deal.objects.filter(due_at__lt=now).exclude(
-        state__in=[DealState.REGISTERED, DealState.LOST]
-    )
+    overdue = Deal.objects.filter(due_at__lt=now).exclude(state__in=TERMINAL_STATES)
     for deal in overdue.only("id", "state", "state_entered_at", "due_at"):
         _escalation, new = Escalation.objects.get_or_create(
             deal=deal,

@@ -2,26 +2,27 @@ from typing import Any
 
 from django.apps import AppConfig
 
+# Both signals are sent after the move has committed: the listeners send their task at once (a
+# lost send is recovered by `sweep_registered_deals`).
+
 
 def on_deal_state_changed(sender: Any, *, deal_id: int, to_state: str, **kwargs: Any) -> None:
-    """A deal reached `registered`: its reward becomes due (computed by a task, after commit)."""
+    """A deal reached `registered`: its reward becomes due (computed by a task)."""
     if to_state != "registered":
         return
-    from django.db import transaction
-
+    from common.tasks import enqueue
     from rewards.tasks import compute_reward
 
-    actor_id = kwargs.get("actor_id")
-    transaction.on_commit(lambda: compute_reward.delay(deal_id, actor_id))
+    enqueue(compute_reward, deal_id, kwargs.get("actor_id"))
 
 
 def on_registration_cancelled(sender: Any, *, deal_id: int, **kwargs: Any) -> None:
-    from django.db import transaction
-
+    from common.tasks import enqueue
     from rewards.tasks import registration_cancelled
 
-    actor_id, reason = kwargs.get("actor_id"), str(kwargs.get("reason") or "")
-    transaction.on_commit(lambda: registration_cancelled.delay(deal_id, actor_id, reason))
+    enqueue(
+        registration_cancelled, deal_id, kwargs.get("actor_id"), str(kwargs.get("reason") or "")
+    )
 
 
 class RewardsConfig(AppConfig):

@@ -29,6 +29,7 @@ from simple_history.utils import bulk_create_with_history
 
 from brokers.models import Role, User
 from common.exceptions import NotAllowed, ValidationFailed
+from common.tasks import enqueue_on_commit
 from deals import services as deal_services
 from deals.matching import spreadsheet
 from deals.matching.index import record_changes
@@ -137,7 +138,7 @@ def import_job_create(*, actor: User, kind: str, upload: Any) -> ImportJob:
         job.file.save(f"{digest.hexdigest()[:16]}.{fmt}", File(upload), save=False)
         job.save()
         job_id = job.pk
-        transaction.on_commit(lambda: run_import.delay(job_id))
+        enqueue_on_commit(run_import, job_id)
     return job
 
 

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from celery import shared_task
-from django.db import OperationalError, transaction
+from django.db import OperationalError
 
+from common.tasks import enqueue_on_commit
 from deals.matching.models import MatchKind
 
 # The bulk import records its changes once per batch instead of one task per row.
@@ -31,9 +32,8 @@ def schedule_index_update(kind: str, obj_id: int) -> None:
     if _suppressed.get():
         return
     kind = MatchKind(kind).value
-    # robust: the write has committed; a broker outage must not turn it into a 500. The
-    # periodic sweep below records what was lost.
-    transaction.on_commit(lambda: update_match_index.delay(kind, [obj_id]), robust=True)
+    # The periodic sweep below records what a broker outage lost.
+    enqueue_on_commit(update_match_index, kind, [obj_id])
 
 
 @shared_task(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.views import LoginView, LogoutView
+from django.http import HttpRequest
 
 from common.http import safe_next
 
@@ -12,7 +13,7 @@ class SignInView(LoginView):
 
     template_name = "brokers/sign_in.html"
 
-    def get_redirect_url(self) -> str:
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
         """Only a path on this site; anything else (another host, a bare word) → the home page."""
         value = self.request.POST.get("next", self.request.GET.get("next"))
         return safe_next(self.request, value) or ""

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from deals.matching.text import term_counts
+from deals.matching.text import expand, term_counts
 
 WEIGHTS = {"text": 0.70, "industry": 0.15, "price": 0.07, "maturity": 0.04, "region": 0.04}
 NEUTRAL = 0.5
@@ -40,6 +40,7 @@ B = 0.75
 TEXT_FLOOR = 0.35
 TEXT_CANDIDATES = 300  # text hits re-ranked with the structured fit
 PRICE_SLACK = 1.5  # asking up to 1.5× the budget is negotiable: half credit
+EXPANSION_WEIGHT = 0.5  # a near word (thesaurus.py) counts this share of the word it stands for
 COMPACT_MIN = 2000  # merge the delta once it holds this many documents (or 2% of the corpus)
 
 
@@ -62,6 +63,7 @@ class Hit:
     score: float
     text: float
     shared_terms: list[str] = field(default_factory=list)
+    bridged: list[tuple[str, str]] = field(default_factory=list)  # (need's word, its near word)
     industry_same: bool | None = None
     price_ratio: float | None = None  # asking / budget, None when either is unknown
     maturity: int | None = None
@@ -79,11 +81,14 @@ class Query:
     price_is_budget: bool = (
         True  # True: rank achievements for a need; False: needs for an achievement
     )
+    expansions: dict[str, str] = field(default_factory=dict)  # near word → the query's word
 
     @classmethod
-    def for_doc(cls, doc: Doc, *, price_is_budget: bool) -> Query:
+    def for_doc(cls, doc: Doc, *, price_is_budget: bool, expand_terms: bool = True) -> Query:
+        terms = term_counts(doc.title, doc.description)
         return cls(
-            terms=term_counts(doc.title, doc.description),
+            terms=terms,
+            expansions=expand(terms) if expand_terms else {},
             industry=doc.industry,
             region=doc.region,
             price=doc.price,
@@ -337,14 +342,18 @@ class TextIndex:
         qweight = np.zeros(0)
         if len(tids):
             qweight = self.idf(tids) * (1 + np.log(qtf))  # sublinear: a long need repeats itself
+        etids, eweight = self._expansion_weights(query)
+        all_tids = np.concatenate([tids, etids])
+        all_weight = np.concatenate([qweight, eweight])
+        if len(all_tids):
             base_terms = self.base_w.shape[0]
-            for tid, w in zip(tids.tolist(), qweight.tolist(), strict=True):
+            for tid, w in zip(all_tids.tolist(), all_weight.tolist(), strict=True):
                 if tid < base_terms:
                     s, e = self.base_w.indptr[tid], self.base_w.indptr[tid + 1]
                     scores[self.base_w.indices[s:e]] += np.float32(w) * self.base_w.data[s:e]
             if self.delta:
                 delta = self._delta_matrix()
-                for tid, w in zip(tids.tolist(), qweight.tolist(), strict=True):
+                for tid, w in zip(all_tids.tolist(), all_weight.tolist(), strict=True):
                     s, e = delta.indptr[tid], delta.indptr[tid + 1]
                     scores[self.n_base + delta.indices[s:e]] += np.float32(w) * delta.data[s:e]
         scores[~self.alive[:n]] = 0
@@ -374,6 +383,20 @@ class TextIndex:
             self._hit(query, int(candidates[i]), float(total[i]), float(text[i]), tids, qweight)
             for i in order
         ]
+
+    def _expansion_weights(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Near words the index knows, weighted as a share of the word they stand for."""
+        ids, weights = [], []
+        for near, word in query.expansions.items():
+            tid = self.vocab.get(near)
+            if tid is None or near in query.terms:
+                continue
+            ids.append(tid)
+            weights.append(EXPANSION_WEIGHT * (1 + math.log(query.terms.get(word, 1))))
+        if not ids:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        tids = np.asarray(ids, dtype=np.int32)
+        return tids, self.idf(tids) * np.asarray(weights)
 
     def _structured(self, query: Query, rows: np.ndarray) -> dict[str, np.ndarray]:
         parts: dict[str, np.ndarray] = {}
@@ -418,6 +441,10 @@ class TextIndex:
             (-w, t) for t, w in zip(tids.tolist(), qw.tolist(), strict=True) if t in doc_tids
         )
         hit.shared_terms = [self.terms[t] for _w, t in shared]
+        for near, word in query.expansions.items():
+            tid = self.vocab.get(near)
+            if tid is not None and tid in doc_tids and near not in query.terms:
+                hit.bridged.append((word, near))
         ind = int(self.industry[row])
         if ind and query.industry:
             hit.industry_same = self.industries.get(query.industry) == ind

@@ -36,7 +36,10 @@ def explain(
     if hit.shared_terms:
         terms = readable_terms(hit.shared_terms)
         reasons.append(_("共同关键词：%(terms)s") % {"terms": "、".join(terms)})
-    else:
+    if hit.bridged:
+        pairs = [f"{word}→{near}" for word, near in hit.bridged[:MAX_TERMS]]
+        reasons.append(_("近义词：%(pairs)s") % {"pairs": "、".join(pairs)})
+    if not hit.shared_terms and not hit.bridged:
         reasons.append(_("无共同关键词，仅按行业、价格、地区排序"))
     if hit.industry_same is True:
         label = Industry(industry).label if industry in Industry.values else industry

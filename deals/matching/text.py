@@ -100,3 +100,27 @@ def term_counts(title: str, description: str, title_weight: int = 2) -> Counter[
     for term in tokenize(title):
         counts[term] += title_weight
     return counts
+
+
+def index_term(word: str) -> str | None:
+    """The index term a single word stands for (its canonical form), None when it is dropped."""
+    _lexicon()
+    return _term(normalize(word))
+
+
+def expand(terms: Counter[str]) -> dict[str, str]:
+    """Near words of a query's terms (thesaurus.py), as index terms: near term → query term.
+
+    The query's own terms are not repeated; when two of its terms share a near word, the first
+    (most frequent) one claims it."""
+    from deals.matching.thesaurus import near
+
+    out: dict[str, str] = {}
+    for term, _tf in terms.most_common():
+        if len(term) < 2:
+            continue
+        for word in near(term):
+            mapped = index_term(word)
+            if mapped and len(mapped) > 1 and mapped not in terms and mapped not in out:
+                out[mapped] = term
+    return out

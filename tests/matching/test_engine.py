@@ -228,3 +228,47 @@ def test_upsert_many_applies_a_batch_and_the_last_version_of_a_document_wins():
     assert [h.id for h in idx.search(_query("镉"))] == [1]
     assert [h.id for h in idx.search(_query("清扫机器人"))] == [2]
     assert idx.search(_query("随形冷却"))[0].text == 0  # the old text of 1 is gone
+
+
+def test_the_thesaurus_comes_from_the_installed_package_and_keeps_only_small_same_meaning_sets():
+    from deals.matching import thesaurus
+
+    assert "腹泻" in thesaurus.near("拉稀")  # Cilin: 拉稀 腹泻 拉肚子 … (a "=" set)
+    assert all(len(w) > 1 for w in thesaurus.near("拉稀"))
+    assert thesaurus.near("抖") == ()  # one character: too ambiguous (also "得意")
+    assert all(len(ws) <= thesaurus.MAX_NEAR for ws in thesaurus.near_words().values())
+
+
+@pytest.mark.parametrize(
+    ("need", "doc_word"),
+    [("仔猪拉稀死亡多", "腹泻"), ("病房吊瓶打完没人知道", "输液瓶"), ("地下室墙面漏水", "渗水")],
+)
+def test_a_near_word_bridges_a_need_to_a_document_and_the_hit_says_which_words(need, doc_word):
+    idx = _index(
+        Doc(1, f"{doc_word}监测与处理技术", f"针对{doc_word}问题的成套技术。"),
+        Doc(2, "锂电池正极材料", "高镍三元正极材料掺杂包覆。"),
+    )
+    query = Query.for_doc(Doc(0, need, ""), price_is_budget=True)
+    hits = idx.search(query)
+    assert [h.id for h in hits] == [1]
+    assert any(near == doc_word for _word, near in hits[0].bridged), hits[0].bridged
+    # without the expansion the document shares no word with the need
+    plain = Query.for_doc(Doc(0, need, ""), price_is_budget=True, expand_terms=False)
+    assert idx.search(plain)[0].bridged == []
+
+
+def test_a_near_word_weighs_less_than_the_word_itself():
+    idx = _index(Doc(1, "腹泻疫苗", "仔猪腹泻。"), Doc(2, "拉稀疫苗", "仔猪拉稀。"))
+    hits = idx.search(Query.for_doc(Doc(0, "仔猪拉稀", ""), price_is_budget=True))
+    assert [h.id for h in hits] == [2, 1] and hits[0].score > hits[1].score
+
+
+def test_reasons_name_the_bridged_words():
+    from deals.matching.engine import Hit
+    from deals.matching.reasons import explain
+
+    hit = Hit(id=1, score=0.5, text=0.5, shared_terms=["仔猪"], bridged=[("拉稀", "腹泻")])
+    reasons = explain(hit, industry="", asking=None, budget=None)
+    assert reasons[:2] == ["共同关键词：仔猪", "近义词：拉稀→腹泻"]
+    only_bridged = Hit(id=1, score=0.5, text=0.5, bridged=[("漏水", "渗水")])
+    assert explain(only_bridged, industry="", asking=None, budget=None) == ["近义词：漏水→渗水"]

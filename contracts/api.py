@@ -1,4 +1,4 @@
-"""The contracts API (see /work/shared/api.md, "Contracts"). Views resolve the deal through
+"""The contracts API (docs/api.md, "Contracts"). Views resolve the deal through
 `deal_get_for_user` (404 for what the user may not see), parse input with serializers, and call
 one service each; the services decide who may act (403) and what the state allows (409)."""
 

@@ -46,7 +46,7 @@ from rewards import services as reward_services
 from rewards.demo import DEMO_POLICIES, demo_policies_create
 from rewards.models import Reward, RewardPolicy, RewardStatus
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo12345"  # noqa: S105 -- the demo logins, printed by `make run`
 WAN = Decimal(10000)
 FORWARD = [
     DealState.INTAKE,
@@ -404,7 +404,7 @@ class DealWalk:
         self.demand = demand
         self.users = users
         self.achievements = achievements
-        self.rng = random.Random(f"demo-deal-{spec['need']}")
+        self.rng = random.Random(f"demo-deal-{spec['need']}")  # noqa: S311 -- reproducible demo
         self.lead = users[spec["lead"]]
         self.org_key = next(b[2] for b in BROKERS if b[0] == spec["lead"])
         self.supervisors = [

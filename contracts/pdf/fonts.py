@@ -27,7 +27,7 @@ def _installed_cjk_families() -> frozenset[str]:
                 "请安装 fontconfig 和 fonts-noto-cjk。"
             )
         )
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 -- fc-list found on PATH, fixed arguments
         [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=20, check=False
     ).stdout
     families: set[str] = set()

@@ -1,4 +1,4 @@
-"""HTTP API of the matching engine and the bulk import (see /work/shared/api.md)."""
+"""HTTP API of the matching engine and the bulk import (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brokers.requests import AuthedRequest
 from common.exceptions import ValidationFailed
 from deals.matching import selectors, services
 from deals.matching.models import ImportJob, ImportKind
@@ -71,9 +72,9 @@ class AchievementMatchesApi(APIView):
 
 class DealCandidatesApi(APIView):
     @extend_schema(parameters=[LIMIT_PARAM], responses=MATCHES)
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedRequest, pk: int) -> Response:
         deal, results = selectors.deal_candidates(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             deal_id=pk,
             limit=_limit(request),
         )

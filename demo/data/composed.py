@@ -355,7 +355,7 @@ def composed_achievements() -> Iterator[tuple]:
     ) in TECHNIQUES:
         for index, (application, problem) in enumerate(applications, start=1):
             row_key = f"C-{key}-{index}"
-            rng = random.Random(row_key)
+            rng = random.Random(row_key)  # noqa: S311 -- reproducible demo data, not secrets
             level = rng.randint(*maturity)
             title = title_template.format(app=application)
             description = (

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from common.dates import check_plausible
 from common.exceptions import ValidationFailed
 from contracts.clauses import PATENT_FIELDS, clause_keys
 from contracts.models import SUBTYPES, ContractType, PaymentMode
@@ -53,14 +54,16 @@ def money(value: Any, field: str) -> Decimal:
 
 
 def date(value: Any, field: str) -> dt.date:
+    """An ISO date within the plausible range (1949–2100)."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return check_plausible(value.date(), field)
     if isinstance(value, dt.date):
-        return value
+        return check_plausible(value, field)
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        parsed = dt.date.fromisoformat(str(value).strip())
     except (ValueError, TypeError) as exc:
         raise _fail(field, _("日期格式应为 YYYY-MM-DD，例如 2026-03-01。")) from exc
+    return check_plausible(parsed, field)
 
 
 def text(value: Any, field: str, *, max_length: int, required: bool = True) -> str:

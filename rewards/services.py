@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransition
 
 from brokers.models import User
 from brokers.regions import resolve_region
+from common.dates import check_plausible
 from common.exceptions import ConcurrentUpdate, ValidationFailed
 from rewards import engine
 from rewards.exceptions import (
@@ -119,6 +120,9 @@ def _clean_policy(
                 "系统尚未记录合同实际到账金额，暂不能按到账金额计奖；请先选择技术交易额或合同成交额。"
             )
         )
+    check_plausible(effective_from, "effective_from")
+    if effective_to is not None:
+        check_plausible(effective_to, "effective_to")
     if effective_to is not None and effective_to < effective_from:
         raise PolicyInvalid(_("失效日期不能早于生效日期。"))
     try:
@@ -755,6 +759,7 @@ def reward_pay(
         raise ValidationFailed(_("请填写付款凭证号（reference）。"), code="reference_required")
     if len(reference) > 100:
         raise ValidationFailed(_("付款凭证号不能超过 100 个字符。"), code="invalid")
+    check_plausible(paid_on, "paid_on")
     if paid_on > timezone.localdate():
         raise ValidationFailed(_("发放日期不能晚于今天。"), code="invalid")
     try:

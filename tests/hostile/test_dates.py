@@ -87,5 +87,5 @@ def test_the_edges_of_the_range_are_accepted(api, finance):
 def test_the_helper_keeps_datetimes(deal):
     from common.dates import check_plausible
 
-    now = dt.datetime(2026, 1, 1, 8)
+    now = dt.datetime(2026, 1, 1, 8, tzinfo=dt.UTC)
     assert check_plausible(now, "x") is now

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from brokers.models import BrokerProfile, User
 from brokers.regions import region_name
 from common.exceptions import Conflict, NotAllowed, ValidationFailed
+from common.history import stamp
 from common.tasks import enqueue_on_commit
 from contracts import validation as v
 from contracts.models import (
@@ -56,12 +57,6 @@ EDITABLE_FIELDS = (
 
 class ContractLocked(Conflict):
     code = "contract_signed"
-
-
-def _stamp(obj: Any, actor: User | None, reason: str) -> None:
-    """Record who and why on the history row the next save() writes (tasks have no middleware)."""
-    obj._history_user = actor
-    obj._change_reason = reason[:100]
 
 
 def can_act(*, deal: Deal, user: User) -> bool:
@@ -161,7 +156,7 @@ def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
         created_by=actor,
         **cleaned,
     )
-    _stamp(contract, actor, "起草合同")
+    stamp(contract, actor, "起草合同")
     contract.save()
     return contract
 
@@ -196,7 +191,7 @@ def contract_update(
         setattr(contract, key, value)
     contract.intermediary = intermediary
     contract.revision += 1
-    _stamp(contract, actor, reason)
+    stamp(contract, actor, reason)
     contract.save()
     return contract
 
@@ -238,7 +233,7 @@ def contract_sign(*, contract: Contract, actor: User, signed_on: Any) -> Contrac
     contract.signed_by = actor
     contract.signed_at = timezone.now()
     contract.revision += 1
-    _stamp(contract, actor, "合同签署")
+    stamp(contract, actor, "合同签署")
     contract.save()
     document_request(contract=contract, actor=actor)
     return contract
@@ -282,7 +277,7 @@ def contract_new_version(
     merged.update(changes)
     cleaned = _clean(merged)
     old.is_current = False
-    _stamp(old, actor, f"被新版本取代：{reason}")
+    stamp(old, actor, f"被新版本取代：{reason}")
     old.save()
     last = Contract.objects.filter(deal_id=old.deal_id).aggregate(m=Max("version"))["m"] or 0
     new = Contract(
@@ -294,7 +289,7 @@ def contract_new_version(
         created_by=actor,
         **cleaned,
     )
-    _stamp(new, actor, reason)
+    stamp(new, actor, reason)
     new.save()
     return new
 
@@ -314,7 +309,7 @@ def contract_cancel(*, contract: Contract, actor: User, reason: str) -> Contract
     contract.cancel()
     contract.is_current = False
     contract.cancel_reason = reason.strip()
-    _stamp(contract, actor, reason)
+    stamp(contract, actor, reason)
     contract.save()
     return contract
 
@@ -355,7 +350,7 @@ def document_request(*, contract: Contract, actor: User | None) -> ContractDocum
         template_version=TEMPLATE_VERSION,
         created_by=actor,
     )
-    _stamp(document, actor, "请求生成合同文本")
+    stamp(document, actor, "请求生成合同文本")
     document.save()
     document_id = document.pk
     enqueue_on_commit(render_contract_document, document_id)
@@ -403,7 +398,7 @@ def document_render(*, document_id: int) -> ContractDocument:
         document.error = ""
         document.rendered_at = timezone.now()
         document.attempts += 1
-        _stamp(document, None, "合同文本已生成")
+        stamp(document, None, "合同文本已生成")
         document.save()
     return document
 
@@ -416,7 +411,7 @@ def _document_fail(document_id: int, message: str) -> ContractDocument:
         document.status = DocumentStatus.FAILED
         document.error = message[:5000]
         document.attempts += 1
-        _stamp(document, None, "合同文本生成失败")
+        stamp(document, None, "合同文本生成失败")
         document.save()
     logger.warning("contract document %s failed: %s", document_id, message)
     return document
@@ -478,7 +473,7 @@ def registration_record(
         certificate_number=certificate,
         recorded_by=actor,
     )
-    _stamp(registration, actor, "录入合同登记")
+    stamp(registration, actor, "录入合同登记")
     try:
         with transaction.atomic():
             registration.save()
@@ -488,7 +483,7 @@ def registration_record(
             code="registration_number_taken",
         ) from exc
     contract.register()
-    _stamp(contract, actor, "合同已登记")
+    stamp(contract, actor, "合同已登记")
     contract.save()
     return registration
 
@@ -513,10 +508,10 @@ def registration_cancel(*, contract: Contract, actor: User, reason: str) -> Exch
     registration.cancelled_at = timezone.now()
     registration.cancelled_by = actor
     registration.cancel_reason = reason[:5000]
-    _stamp(registration, actor, reason)
+    stamp(registration, actor, reason)
     registration.save()
     contract.deregister()
-    _stamp(contract, actor, f"撤销登记：{reason}")
+    stamp(contract, actor, f"撤销登记：{reason}")
     contract.save()
     contract_id, deal_id, actor_id = contract.pk, contract.deal_id, actor.pk
     transaction.on_commit(

@@ -24,6 +24,7 @@ from common.exceptions import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from common.history import stamp as _stamp
 from deals.conditions import record_verdicts
 from deals.models import (
     ACTIVE_STATES,
@@ -46,12 +47,6 @@ HUNDRED = Decimal("100.00")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _stamp(obj: Any, actor: User | None, reason: str) -> None:
-    """Record who and why on the history row the next save() writes (tasks have no middleware)."""
-    obj._history_user = actor
-    obj._change_reason = reason[:100]
 
 
 def stage_due_at(state: str, entered_at: dt.datetime) -> dt.datetime | None:

@@ -143,7 +143,7 @@ def _queries_per_chunk(deal_ids: list[int]) -> int:
     from django.test.utils import CaptureQueriesContext
 
     from rewards.models import RewardPolicy
-    from rewards.services import _compute_chunk, _Policy
+    from rewards.services.computation import _compute_chunk, _Policy
 
     policies = [_Policy.of(p) for p in RewardPolicy.objects.all()]
     with CaptureQueriesContext(connection) as ctx, transaction.atomic():

@@ -96,16 +96,16 @@ def test_two_workers_computing_at_once_never_pass_the_yearly_cap(
 
     from django.db import connection
 
-    from rewards import services
     from rewards.models import RewardYearTotal
+    from rewards.services import computation
 
-    plan = services._plan
+    plan = computation._plan
 
     def slow_plan(*args, **kwargs):  # widen the window between reading the totals and writing
         time.sleep(0.5)
         return plan(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_plan", slow_plan)
+    monkeypatch.setattr(computation, "_plan", slow_plan)
 
     policy_create(
         actor=admin_user,

@@ -36,6 +36,12 @@ from deals.models import Deal, DealState
 from deals.selectors import deal_get_for_user, deal_history
 from rewards.explain import explanation_text
 from rewards.models import Reward, RewardStatus
+from rewards.permissions import (
+    held_by_four_eyes,
+    may_approve_reward,
+    may_export_ledger,
+    may_pay_reward,
+)
 from rewards.selectors import reward_get_for_user, rewards_filtered, rewards_visible_to
 from rewards.services import reward_approve, reward_pay
 
@@ -257,8 +263,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     }
     page = Paginator(rewards, 50).get_page(request.GET.get("page"))
     for reward in page.object_list:
-        beneficiary = any(s.user_id == user.pk for s in reward.shares.all())
-        reward.may_decide = (user.is_finance or user.is_admin) and not beneficiary  # type: ignore[attr-defined]
+        reward.may_approve = may_approve_reward(user, reward)  # type: ignore[attr-defined]
+        reward.may_pay = may_pay_reward(user, reward)  # type: ignore[attr-defined]
+        reward.four_eyes = held_by_four_eyes(user, reward)  # type: ignore[attr-defined]
         reward.explanation_lines = explanation_text(reward.explanation)  # type: ignore[attr-defined]
     export_year = filters.get("year") or timezone.localdate().year
     return render(
@@ -277,6 +284,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
                 for value, label in RewardStatus.choices
             ],
             "export_year": export_year,
+            "may_export": may_export_ledger(user),
             "today": timezone.localdate(),
         },
     )

@@ -3,16 +3,18 @@ read-only here (the finance workflow lives in the API and the pages, with four e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from brokers.models import User
 from common.exceptions import DomainError
 from rewards import services
 from rewards.models import Clawback, Reward, RewardPolicy, RewardShare
+from rewards.permissions import may_write_policy
 
 
 class RewardPolicyForm(forms.ModelForm):
@@ -66,6 +68,16 @@ class RewardPolicyAdmin(SimpleHistoryAdmin):
         else:
             saved = services.policy_create(actor=actor, reason="后台新增", **fields)
         obj.pk = saved.pk
+
+    # Django's model permissions and the domain's rule, both (a staff broker with the model
+    # permission still may not write a policy).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and may_write_policy(cast(User, request.user))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and may_write_policy(
+            cast(User, request.user)
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # rewards point at their policy: close it with effective_to instead

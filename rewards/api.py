@@ -11,15 +11,24 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from brokers.models import Role, User
+from brokers.models import User
 from common.exceptions import ValidationFailed
 from rewards import exports, services
+from rewards.exceptions import NotFinance
 from rewards.explain import explanation_text
 from rewards.models import Basis, Clawback, Reward, RewardPolicy, RewardStatus, TierMode
+from rewards.permissions import (
+    decider_refusal,
+    may_approve_reward,
+    may_pay_reward,
+    may_see_statement,
+    may_write_policy,
+)
 from rewards.selectors import (
     policies_all,
     reward_get_for_user,
@@ -127,6 +136,12 @@ class RewardPolicyViewSet(
 
     serializer_class = RewardPolicySerializer
     queryset = RewardPolicy.objects.none()
+
+    def check_permissions(self, request: Request) -> None:
+        super().check_permissions(request)
+        # Before the body is validated: a broker learns nothing about what a policy needs.
+        if request.method not in SAFE_METHODS and not may_write_policy(cast(User, request.user)):
+            raise NotFinance.default()
 
     def get_queryset(self) -> Any:
         qs = policies_all()
@@ -300,12 +315,16 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ApproveSerializer, responses=RewardSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
+        user = cast(User, request.user)
         reward = self.get_object()
+        # Before the body is validated: who may not approve learns nothing from its errors.
+        if not may_approve_reward(user, reward):
+            raise decider_refusal(user, reward)
         body = ApproveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reward = services.reward_approve(
             reward_id=reward.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=user,
             comment=body.validated_data.get("comment", ""),
         )
         return self._respond(reward)
@@ -313,12 +332,16 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=PaySerializer, responses=RewardSerializer)
     @action(detail=True, methods=["post"])
     def pay(self, request: Request, pk: str) -> Response:
+        user = cast(User, request.user)
         reward = self.get_object()
+        # Before the body is validated: who may not pay learns nothing from its errors.
+        if not may_pay_reward(user, reward):
+            raise decider_refusal(user, reward)
         body = PaySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reward = services.reward_pay(
             reward_id=reward.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=user,
             paid_on=body.validated_data["paid_on"],
             reference=body.validated_data["reference"],
             comment=body.validated_data.get("comment", ""),
@@ -401,16 +424,7 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationFailed(_("请指定年度 year，例如 ?year=2026。"))
         broker_id = _int_param(request, "broker") or user.pk
         broker = User.objects.select_related("organisation").filter(pk=broker_id).first()
-        visible = broker is not None and (
-            user.is_admin
-            or broker.pk == user.pk
-            or (
-                user.role in (Role.SUPERVISOR, Role.FINANCE)
-                and user.organisation_id is not None
-                and broker.organisation_id == user.organisation_id
-            )
-        )
-        if not visible or broker is None:
+        if broker is None or not may_see_statement(user, broker):
             raise Http404
         statement = statement_build(broker=broker, year=year, rewards=rewards_visible_to(user))
         response = HttpResponse(statement_pdf(statement), content_type="application/pdf")

@@ -312,11 +312,15 @@ def test_policy_terms_are_frozen_once_a_reward_used_them(zhenhai, register, brok
     assert closed.effective_to == dt.date(2026, 12, 31)
 
 
-def test_registration_signal_schedules_the_computation(
+def test_registration_signal_schedules_the_computation_after_commit(
     zhenhai, register, broker, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         deal = register(broker, "2500000.00")
+        # Still inside the registering transaction: nothing computed yet, only scheduled.
+        assert not Reward.objects.filter(deal=deal).exists()
+    # The callbacks ran as a commit would run them, and one of them computed the reward.
+    assert callbacks
     assert Reward.objects.get(deal=deal).amount == D("37500.00")
 
 

@@ -19,6 +19,7 @@ from brokers.models import User
 from brokers.regions import resolve_region
 from common.dates import check_plausible
 from common.history import stamp
+from common.tasks import enqueue_on_commit
 from rewards import engine
 from rewards.exceptions import NotFinance, PolicyInUse, PolicyInvalid, PolicyOverlap
 from rewards.models import Basis, RewardPolicy, RewardStatus, TierMode
@@ -262,7 +263,7 @@ def policy_update(
 
 
 def _schedule_pending_recompute(actor: User | None) -> None:
+    # A lost send is recovered by `sweep_registered_deals`, which retries pending rewards too.
     from rewards.tasks import recompute_pending_rewards
 
-    actor_id = actor.pk if actor else None
-    transaction.on_commit(lambda: recompute_pending_rewards.delay(actor_id=actor_id))
+    enqueue_on_commit(recompute_pending_rewards, actor_id=actor.pk if actor else None)

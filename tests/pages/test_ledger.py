@@ -112,3 +112,20 @@ def test_the_ledgers_export_link_serves_csv_to_signed_in_finance(finance, reward
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "37500.00" in response.content.decode("utf-8-sig")
+
+
+def test_a_finance_beneficiary_sees_the_four_eyes_note_instead_of_the_buttons(broker, reward):
+    from brokers.models import Role
+
+    broker.role = Role.FINANCE  # moved to the finance team, still paid by this reward
+    broker.save()
+    html = signed_in(broker).get("/ledger/").content.decode()
+    assert "随形冷却专利转让" in html
+    assert f"/ledger/{reward.pk}/approve/" not in html
+    assert "您是受益人，需由其他财务人员处理" in html
+
+
+def test_a_colleague_in_finance_sees_the_approve_button_and_no_four_eyes_note(finance, reward):
+    html = signed_in(finance).get("/ledger/").content.decode()
+    assert f"/ledger/{reward.pk}/approve/" in html
+    assert "您是受益人" not in html

@@ -60,3 +60,16 @@ def test_admin_form_shows_the_rules_errors(admin_client):
 def test_rewards_are_read_only_in_the_admin(admin_client):
     assert admin_client.get("/admin/rewards/reward/add/").status_code == 403
     assert admin_client.get("/admin/rewards/reward/").status_code == 200
+
+
+def test_a_staff_broker_with_the_model_permissions_cannot_write_a_policy(broker):
+    from django.contrib.auth.models import Permission
+
+    broker.is_staff = True
+    broker.save()
+    broker.user_permissions.set(Permission.objects.filter(codename__endswith="rewardpolicy"))
+    client = Client()
+    client.force_login(broker)
+    assert client.get("/admin/rewards/rewardpolicy/add/").status_code == 403
+    assert client.post("/admin/rewards/rewardpolicy/add/", FORM).status_code == 403
+    assert not RewardPolicy.objects.exists()

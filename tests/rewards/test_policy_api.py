@@ -111,3 +111,24 @@ def test_patch_closes_a_policy(api, finance):
         ).status_code
         == 201
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {**ZHENHAI, "rate": "abc"}, ZHENHAI],
+    ids=["empty", "invalid", "valid"],
+)
+def test_a_broker_writing_a_policy_is_refused_whatever_the_body(api, broker, supervisor, body):
+    for user in (broker, supervisor):
+        response = api(user).post("/api/v1/reward-policies/", body, format="json")
+        assert response.status_code == 403, response.json()
+        assert response.json()["code"] == "finance_only"
+    assert not RewardPolicy.objects.exists()
+
+
+def test_a_broker_changing_a_policy_is_refused_before_the_body(api, finance, broker):
+    created = api(finance).post("/api/v1/reward-policies/", ZHENHAI, format="json").json()
+    response = api(broker).patch(
+        f"/api/v1/reward-policies/{created['id']}/", {"rate": "abc"}, format="json"
+    )
+    assert (response.status_code, response.json()["code"]) == (403, "finance_only")

@@ -12,6 +12,8 @@ from brokers.models import Role
 from rewards.exceptions import (
     BeneficiaryCannotDecide,
     NotFinance,
+    PaymentInvalid,
+    PaymentReferenceRequired,
     RewardImmutable,
     RewardStateConflict,
 )
@@ -347,3 +349,38 @@ def test_sweep_computes_what_a_lost_enqueue_missed(zhenhai, register, broker):
     assert sweep_registered_deals.delay().get() == 1
     assert Reward.objects.get(deal=deal).amount == D("37500.00")
     assert sweep_registered_deals.delay().get() == 0
+
+
+@pytest.mark.parametrize("step", ["approve", "pay"])
+@pytest.mark.parametrize(
+    "body", [{}, {"paid_on": "not a date", "comment": "x" * 3000}], ids=["empty", "invalid"]
+)
+def test_api_who_may_not_decide_gets_403_whatever_the_body(
+    api, reward, broker, co_broker, supervisor, step, body
+):
+    # A beneficiary who moved to finance, then people who are not finance of the organisation.
+    broker.role = Role.FINANCE
+    broker.save()
+    expected = [(broker, "beneficiary"), (co_broker, "finance_only"), (supervisor, "finance_only")]
+    for user, code in expected:
+        response = api(user).post(f"/api/v1/rewards/{reward.pk}/{step}/", body, format="json")
+        assert (response.status_code, response.json()["code"]) == (403, code), user
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.CALCULATED
+
+
+def test_pay_refuses_a_bad_date_or_reference_with_a_payment_code(reward, finance):
+    reward_approve(reward_id=reward.pk, actor=finance)
+    today = timezone.localdate()
+    cases = [
+        (today + dt.timedelta(days=1), "PZ-1", PaymentInvalid),
+        (today - dt.timedelta(days=1), "PZ-2", PaymentInvalid),  # before its approval
+        (today, "", PaymentReferenceRequired),
+        (today, "x" * 101, PaymentInvalid),
+    ]
+    for paid_on, reference, error in cases:
+        with pytest.raises(error) as caught:
+            reward_pay(reward_id=reward.pk, actor=finance, paid_on=paid_on, reference=reference)
+        assert caught.value.status_code == 400
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.APPROVED

@@ -45,3 +45,18 @@ def register_history_source(source: HistorySource) -> None:
 
 def history_sources() -> list[HistorySource]:
     return list(_history_sources)
+
+
+# Locks: a higher app says why a deal's facts may no longer change (rewards: "its reward is paid").
+# A lock takes a deal id and returns the reason (a sentence for the user) or None.
+DealLock = Callable[[int], str | None]
+_locks: list[DealLock] = []
+
+
+def register_deal_lock(lock: DealLock) -> None:
+    if lock not in _locks:
+        _locks.append(lock)
+
+
+def deal_lock_reasons(deal_id: int) -> list[str]:
+    return [reason for lock in _locks if (reason := lock(deal_id))]

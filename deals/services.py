@@ -26,6 +26,7 @@ from common.exceptions import (
 )
 from common.history import stamp as _stamp
 from deals.conditions import record_verdicts
+from deals.extensions import deal_lock_reasons
 from deals.models import (
     ACTIVE_STATES,
     TERMINAL_STATES,
@@ -145,6 +146,8 @@ def demand_update(
     changed = {k: v for k, v in fields.items() if getattr(demand, k) != v}
     if not changed:
         return demand  # no-op saves would write empty history rows
+    if "region" in changed:
+        demand_assert_region_editable(demand)
     for key, value in changed.items():
         setattr(demand, key, value)
     demand.full_clean()
@@ -220,6 +223,32 @@ def deal_create(
     return deal
 
 
+def _require_not_frozen(deal: Deal, what: str) -> None:
+    """A registered deal, or one whose reward is approved or paid, keeps what the registration
+    and the reward rest on (its title in the ledger, its brokers' shares): 409 `deal_frozen`."""
+    reasons = deal_lock_reasons(deal.pk)
+    if deal.state == DealState.REGISTERED:
+        reasons.insert(0, _("项目已登记"))
+    if reasons:
+        raise Conflict(
+            _("%(reasons)s，不能再%(what)s；如确需更正，请先由主管撤销登记。")
+            % {"reasons": "、".join(reasons), "what": what},
+            code="deal_frozen",
+        )
+
+
+def demand_assert_region_editable(demand: Demand) -> None:
+    """The need's region chose the reward policy: frozen once a deal on it is registered or its
+    reward approved or paid (409 `demand_frozen`)."""
+    for deal in Deal.objects.filter(demand=demand).only("pk", "state"):
+        if deal.state == DealState.REGISTERED or deal_lock_reasons(deal.pk):
+            raise Conflict(
+                _("该需求的项目“%(title)s”已登记或奖励已核定，地区不能再修改。")
+                % {"title": deal.title},
+                code="demand_frozen",
+            )
+
+
 def _require_broker_on(deal: Deal, user: User, what: str) -> None:
     if user.is_admin:
         return
@@ -266,6 +295,7 @@ def deal_set_brokers(
     deal = _lock_deal(deal.pk)
     if not (actor.is_admin or actor.is_supervisor or actor.pk == deal.lead_broker_id):
         raise NotAllowed(_("只有主办经纪人或主管可以调整经纪人及分成。"))
+    _require_not_frozen(deal, _("修改经纪人及分成"))
     if deal.state in TERMINAL_STATES:
         raise TransitionNotAllowed(_("项目已结束，分成不能再修改。"))
     shares_list = list(shares)
@@ -503,6 +533,8 @@ def deal_rename(*, deal: Deal, actor: User, title: str) -> Deal:
     deal = _lock_deal(deal.pk)
     _require_broker_on(deal, actor, _("修改项目名称"))
     title = title.strip()
+    if title != deal.title:
+        _require_not_frozen(deal, _("修改项目名称"))
     if not title:
         raise ValidationFailed(_("项目名称不能为空。"))
     if title != deal.title:

@@ -25,6 +25,18 @@ def on_registration_cancelled(sender: Any, *, deal_id: int, **kwargs: Any) -> No
     )
 
 
+def reward_lock(deal_id: int) -> str | None:
+    """Deals ask: may this deal's facts still change? Not once its reward is approved or paid."""
+    from django.utils.translation import gettext as _
+
+    from rewards.models import Reward, RewardStatus
+
+    statuses = [RewardStatus.APPROVED, RewardStatus.PAID]
+    if Reward.objects.filter(deal_id=deal_id, status__in=statuses).exists():
+        return str(_("奖励已审核或已发放"))
+    return None
+
+
 class RewardsConfig(AppConfig):
     name = "rewards"
     verbose_name = "经纪人奖励"
@@ -32,7 +44,10 @@ class RewardsConfig(AppConfig):
     def ready(self) -> None:
         # `deals` and `contracts` announce, `rewards` listens: they never import this app.
         from contracts.signals import registration_cancelled
+        from deals.extensions import register_deal_lock
         from deals.signals import deal_state_changed
+
+        register_deal_lock(reward_lock)
 
         deal_state_changed.connect(on_deal_state_changed, dispatch_uid="rewards.deal_registered")
         registration_cancelled.connect(

@@ -16,11 +16,12 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
-def fresh_match_index():  # type: ignore[no-untyped-def]
-    """The matching index lives in this process's memory while each test's database is new
-    (rolled back or flushed): start and end every test without one."""
+def fresh_match_index(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test's database is new (rolled back or flushed): start and end every test without
+    the matching index of another, in memory or on disk (its snapshots go to the test's folder)."""
     from deals.matching import index
 
+    settings.MATCH_INDEX_DIR = tmp_path / "match-index"
     index.forget()
     yield
     index.forget()

@@ -136,6 +136,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# The matching index's snapshots, memory-mapped by every process of the host (deals/matching/index.py).
+MATCH_INDEX_DIR = Path(os.environ.get("MATCH_INDEX_DIR", BASE_DIR / "var" / "match-index"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -9,6 +9,7 @@ from .base import BASE_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / ".test-media"
+MATCH_INDEX_DIR = BASE_DIR / ".test-media" / "match-index"  # tests/matching: one folder per test
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

@@ -70,6 +70,16 @@ class AchievementMatchesApi(APIView):
         return Response({"results": results})
 
 
+class AchievementSimilarApi(APIView):
+    """ "More like this": achievements near this one, best first."""
+
+    @extend_schema(parameters=[LIMIT_PARAM], responses=MATCHES)
+    def get(self, request: Request, pk: int) -> Response:
+        achievement = get_object_or_404(Achievement, pk=pk)
+        results = selectors.achievements_like(achievement=achievement, limit=_limit(request))
+        return Response({"results": results})
+
+
 class DealCandidatesApi(APIView):
     @extend_schema(parameters=[LIMIT_PARAM], responses=MATCHES)
     def get(self, request: AuthedRequest, pk: int) -> Response:

@@ -22,11 +22,14 @@ with no usable terms (empty or only stopwords) falls back to the structured fit 
 
 from __future__ import annotations
 
+import json
 import math
 import threading
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -100,59 +103,155 @@ def _region_int(code: str) -> int:
     return int(code) if code and len(code) == 6 and code.isdigit() else 0
 
 
+def _columns(fields: Sequence[tuple[int, int, int, float]]) -> dict[str, np.ndarray]:
+    cols = np.asarray(fields, dtype=np.float64).reshape(len(fields), 4)
+    return {name: cols[:, i].astype(dt) for i, (name, dt) in enumerate(FIELD_DTYPES.items())}
+
+
+class Vocab:
+    """Terms and their ids: a sorted base of numpy arrays (memory-mapped when loaded from a
+    snapshot, so every process shares one copy) plus the terms added since, in a small dict."""
+
+    def __init__(self, terms: np.ndarray, sorted_terms: np.ndarray, order: np.ndarray) -> None:
+        self.base = terms  # id order
+        self.sorted = sorted_terms
+        self.order = order  # position in `sorted` → term id
+        self.extra: dict[str, int] = {}
+        self.extra_terms: list[str] = []
+
+    @classmethod
+    def of(cls, terms: Sequence[str]) -> Vocab:
+        width = max((len(t) for t in terms), default=1)
+        base = np.asarray(terms, dtype=f"<U{max(width, 1)}")
+        order = np.argsort(base, kind="stable").astype(np.int32)
+        return cls(base, base[order], order)
+
+    def get(self, term: str) -> int | None:
+        tid = self.extra.get(term)
+        if tid is not None:
+            return tid
+        n = len(self.sorted)
+        if n:
+            i = int(np.searchsorted(self.sorted, term))
+            if i < n and self.sorted[i] == term:
+                return int(self.order[i])
+        return None
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.get(term) is not None
+
+    def add(self, term: str) -> int:
+        tid = self.get(term)
+        if tid is None:
+            tid = len(self)
+            self.extra[term] = tid
+            self.extra_terms.append(term)
+        return tid
+
+    def term(self, tid: int) -> str:
+        n = len(self.base)
+        return str(self.base[tid]) if tid < n else self.extra_terms[tid - n]
+
+    def all_terms(self) -> list[str]:
+        return [str(t) for t in self.base.tolist()] + self.extra_terms
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.extra_terms)
+
+
+_EMPTY_VOCAB = Vocab.of([])
+FIELD_DTYPES = {
+    "industry": np.int16,
+    "region": np.int32,
+    "maturity": np.int8,
+    "price": np.float64,
+}
+SNAPSHOT_ARRAYS = [
+    "ids",
+    "doclen",
+    "industry",
+    "region",
+    "maturity",
+    "price",
+    "tf_ptr",
+    "tf_idx",
+    "tf_val",
+    "w_ptr",
+    "w_idx",
+    "w_val",
+    "df",
+    "terms",
+    "terms_sorted",
+    "terms_order",
+]
+
+
 class TextIndex:
-    """One in-memory index. Thread-safe: every public method takes the instance's lock."""
+    """One index. Thread-safe: every public method takes the instance's lock.
+
+    The base (rows 0..n_base-1, sorted by id) is a set of plain arrays: built here, or
+    memory-mapped read-only from a snapshot directory (`save` / `load`), in which case every
+    process of the host shares the page cache's one copy. Changes since go to a small private
+    delta; the alive mask and document frequencies are private copies (bytes per row / term).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self.vocab: dict[str, int] = {}
-        self.terms: list[str] = []
+        self.vocab = _EMPTY_VOCAB
         self.industries: dict[str, int] = {"": 0}
         self._df = np.zeros(0, dtype=np.int32)
+        self.source: str | None = None  # the snapshot directory this index was loaded from
         self._reset_rows()
 
     # --- storage ------------------------------------------------------------------------------
 
     def _reset_rows(self) -> None:
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.row_of: dict[int, int] = {}
-        self.alive = np.zeros(0, dtype=bool)
-        self.doclen = np.zeros(0, dtype=np.float32)
-        self.industry = np.zeros(0, dtype=np.int16)
-        self.region = np.zeros(0, dtype=np.int32)
-        self.maturity = np.zeros(0, dtype=np.int8)
-        self.price = np.zeros(0, dtype=np.float64)
         self.n_base = 0
-        self.base_tf = sparse.csr_matrix((0, 0), dtype=np.float32)
-        self.base_w = sparse.csr_matrix((0, 0), dtype=np.float32)  # terms × base documents
+        self.b_ids = np.zeros(0, dtype=np.int64)
+        self.b_doclen = np.zeros(0, dtype=np.float32)
+        self.b_fields = {name: np.zeros(0, dtype=dt) for name, dt in FIELD_DTYPES.items()}
+        # documents × terms (term frequencies) and terms × documents (BM25 weights), CSR arrays
+        self.tf_ptr = np.zeros(1, dtype=np.int64)
+        self.tf_idx = np.zeros(0, dtype=np.int32)
+        self.tf_val = np.zeros(0, dtype=np.float32)
+        self.w_ptr = np.zeros(1, dtype=np.int64)
+        self.w_idx = np.zeros(0, dtype=np.int32)
+        self.w_val = np.zeros(0, dtype=np.float32)
         self.delta: list[tuple[np.ndarray, np.ndarray]] = []  # (term ids, tfs) of rows ≥ n_base
+        self.d_ids: list[int] = []
+        self.d_doclen: list[float] = []
+        self.d_fields: list[tuple[int, int, int, float]] = []
+        self.d_row_of: dict[int, int] = {}
+        self._d_cols: dict[str, np.ndarray] | None = None
         self.delta_w: sparse.csr_matrix | None = None
+        self.alive = np.zeros(0, dtype=bool)
+        self.n_alive = 0
         self.avgdl = 1.0
 
     def __len__(self) -> int:
-        return int(self.alive.sum())
+        return self.n_alive
 
     @property
     def n_rows(self) -> int:
         return self.n_base + len(self.delta)
 
+    @property
+    def terms(self) -> list[str]:
+        return self.vocab.all_terms()
+
     def _term_ids(self, counts: Counter[str], grow: bool) -> tuple[np.ndarray, np.ndarray]:
         ids, tfs = [], []
         for term, tf in counts.items():
-            tid = self.vocab.get(term)
+            tid = self.vocab.add(term) if grow else self.vocab.get(term)
             if tid is None:
-                if not grow:
-                    continue
-                tid = len(self.terms)
-                self.vocab[term] = tid
-                self.terms.append(term)
+                continue
             ids.append(tid)
             tfs.append(tf)
         return np.asarray(ids, dtype=np.int32), np.asarray(tfs, dtype=np.float32)
 
     def _grow_df(self) -> None:
-        if len(self.terms) > len(self._df):
-            grown = np.zeros(max(len(self.terms), 2 * len(self._df)), dtype=np.int32)
+        if len(self.vocab) > len(self._df):
+            grown = np.zeros(max(len(self.vocab), 2 * len(self._df)), dtype=np.int32)
             grown[: len(self._df)] = self._df
             self._df = grown
 
@@ -169,50 +268,116 @@ class TextIndex:
     def build(self, docs: Iterable[Doc]) -> None:
         """Replace the whole index (a cold start or a rebuild)."""
         with self._lock:
-            self.vocab, self.terms, self.industries = {}, [], {"": 0}
+            self.industries = {"": 0}
             self._reset_rows()
-            indptr, indices, data = [0], [], []
-            ids, fields = [], []
+            vocab: dict[str, int] = {}
+            indptr = array("q", [0])
+            indices, data = array("i"), array("f")
+            ids, fields = array("q"), []
             for doc in docs:
-                tids, tfs = self._term_ids(term_counts(doc.title, doc.description), grow=True)
-                indices.append(tids)
-                data.append(tfs)
-                indptr.append(indptr[-1] + len(tids))
+                counts = term_counts(doc.title, doc.description)
+                for term, tf in counts.items():
+                    tid = vocab.get(term)
+                    if tid is None:
+                        tid = vocab[term] = len(vocab)
+                    indices.append(tid)
+                    data.append(tf)
+                indptr.append(len(indices))
                 ids.append(doc.id)
                 fields.append(self._row_fields(doc))
-            n = len(ids)
+            self.vocab = Vocab.of(list(vocab))
             tf = sparse.csr_matrix(
                 (
-                    np.concatenate(data) if data else np.zeros(0, np.float32),
-                    np.concatenate(indices) if indices else np.zeros(0, np.int32),
-                    np.asarray(indptr, dtype=np.int64),
+                    np.frombuffer(data, dtype=np.float32),
+                    np.frombuffer(indices, dtype=np.int32),
+                    np.frombuffer(indptr, dtype=np.int64),
                 ),
-                shape=(n, len(self.terms)),
+                shape=(len(ids), len(vocab)),
             )
-            self._install(np.asarray(ids, dtype=np.int64), tf, fields)
+            self._install(np.frombuffer(ids, dtype=np.int64), tf, _columns(fields))
 
-    def _install(
-        self, ids: np.ndarray, tf: sparse.csr_matrix, fields: Sequence[tuple[int, int, int, float]]
-    ) -> None:
+    def _install(self, ids: np.ndarray, tf: sparse.csr_matrix, cols: dict[str, np.ndarray]) -> None:
+        order = np.argsort(ids, kind="stable")
+        if len(ids) and np.any(np.diff(ids[order]) == 0):
+            raise ValueError("duplicate document ids")
+        if not np.all(order == np.arange(len(ids))):
+            ids, tf = ids[order], tf[order]
+            cols = {name: col[order] for name, col in cols.items()}
+        self._reset_rows()
         n = len(ids)
-        self.ids = ids
-        self.row_of = {int(i): r for r, i in enumerate(ids.tolist())}
-        self.alive = np.ones(n, dtype=bool)
-        self.doclen = np.asarray(tf.sum(axis=1), dtype=np.float32).ravel()
-        self.avgdl = float(self.doclen.mean()) if n and self.doclen.mean() > 0 else 1.0
-        cols = np.asarray(fields, dtype=np.float64).reshape(n, 4)
-        self.industry = cols[:, 0].astype(np.int16)
-        self.region = cols[:, 1].astype(np.int32)
-        self.maturity = cols[:, 2].astype(np.int8)
-        self.price = cols[:, 3].copy()
+        tf = sparse.csr_matrix(tf, dtype=np.float32)
+        tf.sort_indices()
         self.n_base = n
-        self.base_tf = tf
+        self.b_ids = np.ascontiguousarray(ids, dtype=np.int64)
+        self.b_doclen = np.asarray(tf.sum(axis=1), dtype=np.float32).ravel()
+        self.avgdl = float(self.b_doclen.mean()) if n and self.b_doclen.mean() > 0 else 1.0
+        self.b_fields = {
+            name: np.ascontiguousarray(cols[name], dtype=dt) for name, dt in FIELD_DTYPES.items()
+        }
+        self.tf_ptr = tf.indptr.astype(np.int64)
+        self.tf_idx = tf.indices.astype(np.int32)
+        self.tf_val = tf.data.astype(np.float32)
         weighted = tf.copy()
-        row_len = np.repeat(self.doclen, np.diff(tf.indptr))
+        row_len = np.repeat(self.b_doclen, np.diff(tf.indptr))
         weighted.data = self._weights(tf.data, row_len)
-        self.base_w = weighted.T.tocsr()
-        self._df = np.bincount(tf.indices, minlength=len(self.terms)).astype(np.int32)
-        self.delta, self.delta_w = [], None
+        by_term = weighted.T.tocsr()
+        by_term.sort_indices()
+        self.w_ptr = by_term.indptr.astype(np.int64)
+        self.w_idx = by_term.indices.astype(np.int32)
+        self.w_val = by_term.data.astype(np.float32)
+        self._df = np.bincount(self.tf_idx, minlength=len(self.vocab)).astype(np.int32)
+        self.alive = np.ones(n, dtype=bool)
+        self.n_alive = n
+
+    # --- snapshots: one copy on disk, memory-mapped by every process ---------------------------
+
+    def save(self, path: Path) -> None:
+        """Write the index (compacted first) as a snapshot directory; `path` must not exist."""
+        with self._lock:
+            if self.delta or self.n_alive != self.n_base:
+                self.compact()
+            path.mkdir(parents=True)
+            arrays = {
+                "ids": self.b_ids,
+                "doclen": self.b_doclen,
+                **self.b_fields,
+                "tf_ptr": self.tf_ptr,
+                "tf_idx": self.tf_idx,
+                "tf_val": self.tf_val,
+                "w_ptr": self.w_ptr,
+                "w_idx": self.w_idx,
+                "w_val": self.w_val,
+                "df": self._df[: len(self.vocab)],
+                "terms": self.vocab.base,
+                "terms_sorted": self.vocab.sorted,
+                "terms_order": self.vocab.order,
+            }
+            for name, values in arrays.items():
+                np.save(path / f"{name}.npy", np.ascontiguousarray(values), allow_pickle=False)
+            meta = {"avgdl": self.avgdl, "industries": list(self.industries), "n": self.n_base}
+            (path / "index.json").write_text(json.dumps(meta, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: Path) -> TextIndex:
+        """Open a snapshot directory: the arrays are memory-mapped read-only, nothing is built."""
+        meta = json.loads((path / "index.json").read_text())
+        a = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in SNAPSHOT_ARRAYS}
+        index = cls()
+        index.industries = {code: i for i, code in enumerate(meta["industries"])}
+        index.vocab = Vocab(a["terms"], a["terms_sorted"], a["terms_order"])
+        index.n_base = int(meta["n"])
+        index.avgdl = float(meta["avgdl"])
+        index.b_ids, index.b_doclen = a["ids"], a["doclen"]
+        index.b_fields = {name: a[name] for name in FIELD_DTYPES}
+        index.tf_ptr, index.tf_idx, index.tf_val = a["tf_ptr"], a["tf_idx"], a["tf_val"]
+        index.w_ptr, index.w_idx, index.w_val = a["w_ptr"], a["w_idx"], a["w_val"]
+        index._df = np.array(a["df"], dtype=np.int32)  # private: edits change it
+        index.alive = np.ones(index.n_base, dtype=bool)
+        index.n_alive = index.n_base
+        index.source = str(path)
+        return index
+
+    # --- changes ------------------------------------------------------------------------------
 
     def upsert(self, doc: Doc) -> None:
         """Add or replace one document; visible to the next search."""
@@ -225,55 +390,80 @@ class TextIndex:
             batch = {doc.id: doc for doc in docs}  # the last version of a document wins
             if not batch:
                 return
-            fields, lengths = [], []
             for doc in batch.values():
                 self._kill(doc.id)
                 tids, tfs = self._term_ids(term_counts(doc.title, doc.description), grow=True)
                 self._grow_df()
                 self._df[tids] += 1
-                self.row_of[doc.id] = self.n_rows
+                self.d_row_of[doc.id] = self.n_rows
                 self.delta.append((tids, tfs))
-                fields.append(self._row_fields(doc))
-                lengths.append(float(tfs.sum()))
-            cols = np.asarray(fields, dtype=np.float64).reshape(len(batch), 4)
-            self.ids = np.concatenate([self.ids, np.fromiter(batch, dtype=np.int64)])
+                self.d_ids.append(doc.id)
+                self.d_doclen.append(float(tfs.sum()))
+                self.d_fields.append(self._row_fields(doc))
             self.alive = np.concatenate([self.alive, np.ones(len(batch), dtype=bool)])
-            self.doclen = np.concatenate([self.doclen, np.asarray(lengths, dtype=np.float32)])
-            self.industry = np.concatenate([self.industry, cols[:, 0].astype(np.int16)])
-            self.region = np.concatenate([self.region, cols[:, 1].astype(np.int32)])
-            self.maturity = np.concatenate([self.maturity, cols[:, 2].astype(np.int8)])
-            self.price = np.concatenate([self.price, cols[:, 3]])
-            self.delta_w = None
-            if len(self.delta) >= max(COMPACT_MIN, self.n_base // 50):
-                self.compact()
+            self.n_alive += len(batch)
+            self.delta_w, self._d_cols = None, None
+            if len(self.delta) >= max(COMPACT_MIN, self.n_base // 50) and self.source is None:
+                self.compact()  # a snapshot's delta is folded in by the next snapshot instead
 
     def remove(self, doc_id: int) -> None:
         with self._lock:
             self._kill(doc_id)
 
+    def _row(self, doc_id: int) -> int | None:
+        """The live row of a document, None when it is not (or no longer) in the index."""
+        row = self.d_row_of.get(doc_id)
+        if row is None and self.n_base:
+            i = int(np.searchsorted(self.b_ids, doc_id))
+            if i < self.n_base and int(self.b_ids[i]) == doc_id:
+                row = i
+        return row if row is not None and self.alive[row] else None
+
     def _row_terms(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         if row < self.n_base:
-            s, e = self.base_tf.indptr[row], self.base_tf.indptr[row + 1]
-            return self.base_tf.indices[s:e], self.base_tf.data[s:e]
+            s, e = self.tf_ptr[row], self.tf_ptr[row + 1]
+            return self.tf_idx[s:e], self.tf_val[s:e]
         return self.delta[row - self.n_base]
 
     def _kill(self, doc_id: int) -> None:
-        row = self.row_of.pop(doc_id, None)
-        if row is None or not self.alive[row]:
+        row = self._row(doc_id)
+        if row is None:
             return
+        self.d_row_of.pop(doc_id, None)
         self.alive[row] = False
+        self.n_alive -= 1
         tids, _ = self._row_terms(row)
         self._df[tids] -= 1
 
+    def _delta_cols(self) -> dict[str, np.ndarray]:
+        if self._d_cols is None:
+            cols = _columns(self.d_fields)
+            cols["ids"] = np.asarray(self.d_ids, dtype=np.int64)
+            cols["doclen"] = np.asarray(self.d_doclen, dtype=np.float32)
+            self._d_cols = cols
+        return self._d_cols
+
+    def _col(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """A field of the given rows, base or delta."""
+        columns: dict[str, np.ndarray] = {"ids": self.b_ids, "doclen": self.b_doclen}
+        base = columns[name] if name in columns else self.b_fields[name]
+        if not self.delta:
+            return np.asarray(base[rows])
+        out = np.empty(len(rows), dtype=base.dtype)
+        in_base = rows < self.n_base
+        out[in_base] = base[rows[in_base]]
+        out[~in_base] = self._delta_cols()[name][rows[~in_base] - self.n_base]
+        return out
+
     def compact(self) -> None:
-        """Merge the delta into the main matrices and drop dead rows (O(corpus), about a second
-        at 10^5 documents; runs once per COMPACT_MIN changes)."""
+        """Merge the delta into the base and drop dead rows (O(corpus), about a second at 10^5
+        documents). The result lives in this process's memory until it is saved."""
         with self._lock:
             rows = np.flatnonzero(self.alive)
-            n_terms = len(self.terms)
-            base = self.base_tf
+            n_terms = len(self.vocab)
             base = sparse.csr_matrix(
-                (base.data, base.indices, base.indptr), shape=(self.n_base, n_terms)
+                (np.asarray(self.tf_val), np.asarray(self.tf_idx), np.asarray(self.tf_ptr)),
+                shape=(self.n_base, n_terms),
             )
             parts = [base]
             if self.delta:
@@ -289,21 +479,16 @@ class TextIndex:
                     )
                 )
             tf = sparse.vstack(parts, format="csr")[rows]
-            fields = list(
-                zip(
-                    self.industry[rows].tolist(),
-                    self.region[rows].tolist(),
-                    self.maturity[rows].tolist(),
-                    self.price[rows].tolist(),
-                    strict=True,
-                )
-            )
-            self._install(self.ids[rows].copy(), tf.astype(np.float32), fields)
+            cols = {name: self._col(name, rows) for name in FIELD_DTYPES}
+            ids = self._col("ids", rows)
+            self.vocab = Vocab.of(self.vocab.all_terms())
+            self.source = None
+            self._install(ids, tf, cols)
 
     def _delta_matrix(self) -> sparse.csr_matrix:
         if self.delta_w is None:
             lens = [len(t) for t, _ in self.delta]
-            dl = np.asarray([f.sum() for _, f in self.delta], dtype=np.float32)
+            dl = np.asarray(self.d_doclen, dtype=np.float32)
             tf = np.concatenate([f for _, f in self.delta])
             matrix = sparse.csr_matrix(
                 (
@@ -311,7 +496,7 @@ class TextIndex:
                     np.concatenate([t for t, _ in self.delta]),
                     np.concatenate([[0], np.cumsum(lens)]).astype(np.int64),
                 ),
-                shape=(len(self.delta), len(self.terms)),
+                shape=(len(self.delta), len(self.vocab)),
             )
             self.delta_w = matrix.T.tocsr()
         return self.delta_w
@@ -346,27 +531,23 @@ class TextIndex:
         all_tids = np.concatenate([tids, etids])
         all_weight = np.concatenate([qweight, eweight])
         if len(all_tids):
-            base_terms = self.base_w.shape[0]
+            base_terms = len(self.w_ptr) - 1
             for tid, w in zip(all_tids.tolist(), all_weight.tolist(), strict=True):
                 if tid < base_terms:
-                    s, e = self.base_w.indptr[tid], self.base_w.indptr[tid + 1]
-                    scores[self.base_w.indices[s:e]] += np.float32(w) * self.base_w.data[s:e]
+                    s, e = self.w_ptr[tid], self.w_ptr[tid + 1]
+                    scores[self.w_idx[s:e]] += np.float32(w) * self.w_val[s:e]
             if self.delta:
                 delta = self._delta_matrix()
                 for tid, w in zip(all_tids.tolist(), all_weight.tolist(), strict=True):
                     s, e = delta.indptr[tid], delta.indptr[tid + 1]
                     scores[self.n_base + delta.indices[s:e]] += np.float32(w) * delta.data[s:e]
         scores[~self.alive[:n]] = 0
-        for doc_id in exclude:
-            row = self.row_of.get(doc_id)
-            if row is not None:
-                scores[row] = 0
+        excluded = [r for r in (self._row(doc_id) for doc_id in exclude) if r is not None]
+        scores[excluded] = 0
         candidates = np.flatnonzero(scores)
         text_only = len(candidates) > 0
         if not text_only:  # nothing shares a term: rank everything alive by structured fit
-            candidates = np.flatnonzero(self.alive[:n])
-            for doc_id in exclude:
-                candidates = candidates[self.ids[candidates] != doc_id]
+            candidates = np.setdiff1d(np.flatnonzero(self.alive[:n]), excluded)
         if text_only and len(candidates) > TEXT_CANDIDATES:
             top = np.argpartition(scores[candidates], -TEXT_CANDIDATES)[-TEXT_CANDIDATES:]
             candidates = candidates[top]
@@ -378,7 +559,7 @@ class TextIndex:
         total = WEIGHTS["text"] * text
         for name, values in parts.items():
             total = total + WEIGHTS[name] * values
-        order = np.lexsort((self.ids[candidates], -total))[:limit]
+        order = np.lexsort((self._col("ids", candidates), -total))[:limit]
         return [
             self._hit(query, int(candidates[i]), float(total[i]), float(text[i]), tids, qweight)
             for i in order
@@ -400,12 +581,12 @@ class TextIndex:
 
     def _structured(self, query: Query, rows: np.ndarray) -> dict[str, np.ndarray]:
         parts: dict[str, np.ndarray] = {}
-        industry = self.industry[rows]
+        industry = self._col("industry", rows)
         q_ind = self.industries.get(query.industry or "", -1) if query.industry else 0
         parts["industry"] = np.where(
             (industry == 0) | (q_ind == 0), NEUTRAL, (industry == q_ind).astype(float)
         )
-        price = self.price[rows]
+        price = self._col("price", rows)
         if query.price is None or query.price < 0:
             parts["price"] = np.full(len(rows), NEUTRAL)
         else:
@@ -416,9 +597,9 @@ class TextIndex:
                 )
             fit = np.where(ratio <= 1, 1.0, np.where(ratio <= PRICE_SLACK, 0.5, 0.0))
             parts["price"] = np.where(np.isnan(price), NEUTRAL, fit)
-        maturity = self.maturity[rows].astype(float)
+        maturity = self._col("maturity", rows).astype(float)
         parts["maturity"] = np.where(maturity == 0, NEUTRAL, (maturity - 1) / 8)
-        region = self.region[rows]
+        region = self._col("region", rows)
         q_reg = _region_int(query.region)
         level = np.where(
             region == q_reg,
@@ -435,25 +616,27 @@ class TextIndex:
     def _hit(
         self, query: Query, row: int, score: float, text: float, tids: np.ndarray, qw: np.ndarray
     ) -> Hit:
-        hit = Hit(id=int(self.ids[row]), score=round(min(max(score, 0.0), 1.0), 4), text=text)
+        one = np.asarray([row])
+        fields = {name: self._col(name, one)[0] for name in ("ids", *FIELD_DTYPES)}
+        hit = Hit(id=int(fields["ids"]), score=round(min(max(score, 0.0), 1.0), 4), text=text)
         doc_tids = set(self._row_terms(row)[0].tolist())
         shared = sorted(
             (-w, t) for t, w in zip(tids.tolist(), qw.tolist(), strict=True) if t in doc_tids
         )
-        hit.shared_terms = [self.terms[t] for _w, t in shared]
+        hit.shared_terms = [self.vocab.term(t) for _w, t in shared]
         for near, word in query.expansions.items():
             tid = self.vocab.get(near)
             if tid is not None and tid in doc_tids and near not in query.terms:
                 hit.bridged.append((word, near))
-        ind = int(self.industry[row])
+        ind = int(fields["industry"])
         if ind and query.industry:
             hit.industry_same = self.industries.get(query.industry) == ind
-        price = float(self.price[row])
+        price = float(fields["price"])
         if query.price is not None and not math.isnan(price):
             asking, budget = (price, query.price) if query.price_is_budget else (query.price, price)
             hit.price_ratio = asking / budget if budget > 0 else (math.inf if asking > 0 else 0.0)
-        hit.maturity = int(self.maturity[row]) or None
-        reg, q_reg = int(self.region[row]), _region_int(query.region)
+        hit.maturity = int(fields["maturity"]) or None
+        reg, q_reg = int(fields["region"]), _region_int(query.region)
         if reg and q_reg:
             hit.region_level = (
                 "district"
@@ -467,10 +650,9 @@ class TextIndex:
         return hit
 
     def memory_bytes(self) -> int:
-        """Approximate resident size of the arrays (the bench reports it next to the RSS delta)."""
-        total = 0
-        for m in (self.base_tf, self.base_w):
-            total += m.data.nbytes + m.indices.nbytes + m.indptr.nbytes
-        for a in (self.ids, self.alive, self.doclen, self.industry, self.region, self.maturity):
-            total += a.nbytes
-        return total + self.price.nbytes + self._df.nbytes
+        """Size of the base arrays (memory-mapped and shared when loaded from a snapshot)."""
+        arrays: list[np.ndarray] = [self.b_ids, self.b_doclen, self.alive, self._df]
+        arrays += list(self.b_fields.values())
+        arrays += [self.tf_ptr, self.tf_idx, self.tf_val, self.w_ptr, self.w_idx, self.w_val]
+        arrays += [self.vocab.base, self.vocab.sorted, self.vocab.order]
+        return sum(int(a.nbytes) for a in arrays)

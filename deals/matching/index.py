@@ -1,37 +1,74 @@
-"""Where the index lives: in each process's memory, kept current through a change log in the DB.
+"""Where the index lives: one snapshot on disk per kind, memory-mapped by every process of the
+host, plus each process's small delta replayed from the change log in the database.
 
-Why in process: a top-10 query over 10^5 achievements must answer in tens of milliseconds; the
-posting lists of a query's terms are scanned with numpy in microseconds once they are in memory,
-while PostgreSQL full-text search has no Chinese tokenizer by default and a round trip per term
-list would cost more than the whole search. The price is memory per web worker (see the bench)
-and a cold start (the first query of a fresh worker builds the index: seconds at 10^5).
+Why: at 10^5 achievements a private in-memory index cost every web and worker process ~115 MB and
+a build on its first query; at 10^6 it would be over a gigabyte each. Now:
 
-How several web workers stay current: the database holds, per kind, a version counter
-(`MatchIndexState`) and the log of changed ids (`MatchChange`). A change is recorded by a Celery
-task after the write commits. Before each query, a worker reads the counter (one indexed row) and,
-if it moved, re-reads only the changed rows and applies them to its own index. Writers take the
-counter row's lock until they commit, so versions become visible in order and no change is
-skipped. A rebuild (`manage.py rebuild_match_index`) bumps the generation: every worker then
-reloads in full on its next query.
+- A snapshot is a directory of .npy arrays (the BM25 posting lists, term frequencies, the sorted
+  vocabulary, the structured fields) written once by whichever process builds it
+  (`snapshot_build`: the `rebuild_match_index` command, the `build_match_snapshot` task, or the
+  very first query of a fresh deployment). Processes open it with `np.load(mmap_mode="r")`: the
+  page cache holds one copy for all of them, a new process answers its first query without
+  building anything, and a restart loses nothing.
+- `<MATCH_INDEX_DIR>/<kind>/CURRENT` names the snapshot in use; a new one is written beside it and
+  published by renaming CURRENT over (atomic). Queries never wait for a build: until the new
+  snapshot is published they keep using the old one, kept current by the change log.
+- The database holds, per kind, a version counter (`MatchIndexState`) and the log of changed ids
+  (`MatchChange`), appended by a Celery task after each write commits. Before each query a process
+  reads the counter (one indexed row) and, if it moved, re-reads only the changed rows into its
+  own delta. A snapshot records the version it covers; a process that opens it replays the log
+  from there. Once SNAPSHOT_EVERY changes pile up past the snapshot, the index task asks for a new
+  one, so a fresh process never has more than a few thousand changes to replay.
+- The log is pruned up to the previous snapshot's version (one snapshot of slack for a process
+  that read CURRENT just before a new one was published).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
 import threading
+import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from deals.matching.engine import Doc, TextIndex
 from deals.matching.models import MatchChange, MatchIndexState, MatchKind
 
-# A worker this far behind reloads in full rather than replaying the log row by row.
-CATCH_UP_LIMIT = 20_000
+logger = logging.getLogger(__name__)
+
+# A process this far behind its snapshot replays the log anyway (correct, only slower) and the
+# index task asks for a new snapshot once this many changes pile up.
+SNAPSHOT_EVERY = 5_000
+
+
+@dataclass
+class _Loaded:
+    index: TextIndex
+    snapshot: str | None  # the snapshot directory's name, None: built in this process only
+    generation: int
+    seen: int  # the change-log version applied
+
 
 _lock = threading.Lock()
-_indexes: dict[str, TextIndex] = {}
-_seen: dict[str, tuple[int, int]] = {}  # kind → (generation, version) applied in this process
+_loaded: dict[str, _Loaded] = {}
+
+
+def index_dir() -> Path:
+    """MATCH_INDEX_DIR, one folder per database (a test or bench database never meets the
+    snapshots of another)."""
+    name = str(connection.settings_dict["NAME"])
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return Path(settings.MATCH_INDEX_DIR) / f"{Path(name).name[:40]}-{digest}"
 
 
 def _model(kind: str) -> Any:
@@ -72,7 +109,7 @@ def _doc(kind: str, row: tuple[Any, ...]) -> Doc:
 
 
 def load_docs(kind: str, ids: Iterable[int] | None = None) -> Iterator[Doc]:
-    qs = _model(kind).objects.order_by()
+    qs = _model(kind).objects.order_by("pk")
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     for row in qs.values_list(*_FIELDS[MatchKind(kind)]).iterator(chunk_size=5000):
@@ -90,37 +127,170 @@ def _state(kind: str) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row else (1, 0)
 
 
+# --- snapshots on disk ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str
+    generation: int
+    version: int  # the change-log version it covers
+    previous_version: int  # the version of the snapshot it replaced (the log is pruned to it)
+    documents: int
+    build_s: float
+
+    def path(self, kind: str) -> Path:
+        return index_dir() / kind / self.name
+
+
+_current_cache: dict[str, tuple[tuple[int, int], Snapshot | None]] = {}
+
+
+def current_snapshot(kind: str) -> Snapshot | None:
+    """The published snapshot of `kind` (a stat per call; the file is re-read when it changed)."""
+    pointer = index_dir() / kind / "CURRENT"
+    try:
+        st = pointer.stat()
+    except FileNotFoundError:
+        return None
+    key = (st.st_ino, st.st_mtime_ns)
+    cached = _current_cache.get(kind)
+    if cached and cached[0] == key:
+        return cached[1]
+    try:
+        snapshot: Snapshot | None = Snapshot(**json.loads(pointer.read_text()))
+    except (OSError, ValueError, TypeError):
+        logger.warning("unreadable %s: ignored", pointer)
+        snapshot = None
+    _current_cache[kind] = (key, snapshot)
+    return snapshot
+
+
+class _BuildLock:
+    """One snapshot build per kind per host at a time (an flock, released if the process dies)."""
+
+    def __init__(self, kind: str, wait: bool) -> None:
+        self.path = index_dir() / kind / ".build.lock"
+        self.wait = wait
+        self.fh: Any = None
+
+    def __enter__(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "w")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return False
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+
+
+def _publish(
+    kind: str, index: TextIndex, generation: int, version: int, build_s: float
+) -> Snapshot:
+    """Write `index` as a new snapshot directory and make it CURRENT (atomic rename)."""
+    base = index_dir() / kind
+    previous = current_snapshot(kind)
+    name = f"g{generation}-v{version}-{time.time_ns()}"
+    index.save(base / name)
+    snapshot = Snapshot(
+        name=name,
+        generation=generation,
+        version=version,
+        previous_version=previous.version if previous and previous.generation == generation else 0,
+        documents=len(index),
+        build_s=round(build_s, 3),
+    )
+    tmp = base / f".CURRENT.{os.getpid()}"
+    tmp.write_text(json.dumps(snapshot.__dict__))
+    os.replace(tmp, base / "CURRENT")
+    # Older snapshots: a process that still maps one keeps its pages (unlinked files live on
+    # while mapped) and switches to the new CURRENT on its next query.
+    keep = {name, previous.name if previous else ""}
+    for old in base.iterdir():
+        if old.is_dir() and old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+    MatchChange.objects.filter(kind=kind, version__lte=snapshot.previous_version).delete()
+    return snapshot
+
+
+def snapshot_build(kind: str, *, wait: bool = True) -> Snapshot | None:
+    """Build the index of `kind` from the database and publish it as the new snapshot. Queries
+    go on meanwhile on the previous one. None when another process is building (and `wait` is
+    False)."""
+    kind = MatchKind(kind).value
+    with _BuildLock(kind, wait) as locked:
+        if not locked:
+            return None
+        started = time.perf_counter()
+        # Read the counter before the rows: a change committed meanwhile is replayed from the
+        # log by every process that opens this snapshot (replaying is idempotent), never lost.
+        generation, version = _state(kind)
+        index = TextIndex()
+        index.build(load_docs(kind))
+        return _publish(kind, index, generation, version, time.perf_counter() - started)
+
+
+def pending_changes(kind: str) -> int:
+    """Changes logged since the current snapshot (what a fresh process would replay)."""
+    snapshot = current_snapshot(kind)
+    since = snapshot.version if snapshot else 0
+    return MatchChange.objects.filter(kind=kind, version__gt=since).count()
+
+
+# --- the index a query uses ----------------------------------------------------------------------
+
+
 def get_index(kind: str) -> TextIndex:
-    """This process's index of `kind`, brought up to the database's latest version first."""
+    """This process's index of `kind`: the current snapshot (memory-mapped), brought up to the
+    database's latest version from the change log."""
     generation, version = _state(kind)
+    snapshot = current_snapshot(kind)
+    usable = (
+        snapshot is not None and snapshot.generation == generation and snapshot.version <= version
+    )
     with _lock:
-        index = _indexes.get(kind)
-        seen = _seen.get(kind)
-        if (
-            index is None
-            or seen is None
-            or seen[0] != generation
-            or version < seen[1]
-            or version - seen[1] > CATCH_UP_LIMIT
-        ):
-            index = TextIndex()
-            # Read the counter before the rows: a change committed meanwhile is replayed on the
-            # next query (replaying is idempotent), never lost.
-            index.build(load_docs(kind))
-            _indexes[kind] = index
-            _seen[kind] = (generation, version)
-        elif version > seen[1]:
-            changed = set(
-                MatchChange.objects.filter(kind=kind, version__gt=seen[1], version__lte=version)
-                .values_list("obj_id", flat=True)
-                .distinct()
-            )
-            found = {doc.id: doc for doc in load_docs(kind, changed)}
-            index.upsert_many(found.values())
-            for obj_id in changed - found.keys():
-                index.remove(obj_id)
-            _seen[kind] = (generation, version)
-        return index
+        loaded = _loaded.get(kind)
+        if usable and snapshot and (loaded is None or loaded.snapshot != snapshot.name):
+            try:
+                loaded = _Loaded(
+                    TextIndex.load(snapshot.path(kind)), snapshot.name, generation, snapshot.version
+                )
+            except (OSError, ValueError, KeyError):
+                logger.warning("snapshot %s unreadable: building in process", snapshot.name)
+                loaded = None
+        if loaded is None or loaded.generation != generation or version < loaded.seen:
+            # No snapshot (a fresh deployment) or the database was reset under it: build here,
+            # and publish it for the other processes unless one of them is building already.
+            loaded = _Loaded(TextIndex(), None, generation, version)
+            started = time.perf_counter()
+            loaded.index.build(load_docs(kind))
+            with _BuildLock(kind, wait=False) as locked:
+                if locked:
+                    built = time.perf_counter() - started
+                    published = _publish(kind, loaded.index, generation, version, built)
+                    loaded = _Loaded(
+                        TextIndex.load(published.path(kind)), published.name, generation, version
+                    )
+        if version > loaded.seen:
+            _catch_up(kind, loaded.index, loaded.seen, version)
+            loaded.seen = version
+        _loaded[kind] = loaded
+        return loaded.index
+
+
+def _catch_up(kind: str, index: TextIndex, seen: int, version: int) -> None:
+    changed = set(
+        MatchChange.objects.filter(kind=kind, version__gt=seen, version__lte=version)
+        .values_list("obj_id", flat=True)
+        .distinct()
+    )
+    found = {doc.id: doc for doc in load_docs(kind, changed)}
+    index.upsert_many(found.values())
+    for obj_id in changed - found.keys():
+        index.remove(obj_id)
 
 
 def record_changes(kind: str, obj_ids: Iterable[int]) -> int:
@@ -152,17 +322,13 @@ def _locked_state(kind: str) -> MatchIndexState:
 
 
 def rebuild(kind: str) -> TextIndex:
-    """Recovery: start a new generation (every worker reloads in full) and build here now."""
-    with transaction.atomic():
-        state = _locked_state(kind)
-        state.generation += 1
-        state.save(update_fields=["generation", "updated_at"])
-        MatchChange.objects.filter(kind=kind).delete()
+    """Recovery and maintenance: a new snapshot from the database, then this process uses it."""
+    snapshot_build(kind)
     return get_index(kind)
 
 
 def forget() -> None:
     """Drop this process's indexes (tests, whose database is rolled back under them)."""
     with _lock:
-        _indexes.clear()
-        _seen.clear()
+        _loaded.clear()
+        _current_cache.clear()

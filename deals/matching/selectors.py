@@ -105,6 +105,26 @@ def demand_matches_for_achievement(
     return results
 
 
+def achievements_like(*, achievement: Achievement, limit: int = 10) -> list[dict[str, Any]]:
+    """ "More like this": the achievements nearest to one achievement (itself left out). Price
+    plays no part between two offers; industry, region and maturity do, as for a need."""
+    index = get_index(MatchKind.ACHIEVEMENT)
+    doc = _as_doc(achievement)
+    query = Query.for_doc(
+        Doc(doc.id, doc.title, doc.description, doc.industry, doc.region), price_is_budget=True
+    )
+    hits = index.search(query, limit=min(limit, MAX_LIMIT), exclude={achievement.pk})
+    found = Achievement.objects.in_bulk([h.id for h in hits])
+    results = []
+    for hit in hits:
+        a = found.get(hit.id)
+        if a is None:
+            continue
+        reasons = explain(hit, industry=a.industry, asking=None, budget=None)
+        results.append({"achievement": achievement_data(a), "score": hit.score, "reasons": reasons})
+    return results
+
+
 def deal_candidates(
     *, user: User, deal_id: int | str, limit: int = 10
 ) -> tuple[Deal, list[dict[str, Any]]]:

@@ -43,10 +43,30 @@ def schedule_index_update(kind: str, obj_id: int) -> None:
     max_retries=5,
 )
 def update_match_index(kind: str, obj_ids: list[int]) -> int:
-    """Append the ids to the change log (workers re-read them before their next query)."""
-    from deals.matching.index import record_changes
+    """Append the ids to the change log (workers re-read them before their next query); once
+    enough changes pile up past the snapshot, ask for a new one."""
+    from common.tasks import enqueue
+    from deals.matching.index import SNAPSHOT_EVERY, pending_changes, record_changes
 
-    return record_changes(kind, obj_ids)
+    version = record_changes(kind, obj_ids)
+    if pending_changes(kind) >= SNAPSHOT_EVERY:
+        enqueue(build_match_snapshot, kind)
+    return version
+
+
+@shared_task(
+    name="deals.matching.build_match_snapshot",
+    autoretry_for=(OperationalError, ConnectionError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def build_match_snapshot(kind: str) -> int:
+    """A new index snapshot from the database (queries go on with the old one meanwhile);
+    nothing when another process is building one. Returns the documents indexed."""
+    from deals.matching.index import snapshot_build
+
+    snapshot = snapshot_build(kind, wait=False)
+    return snapshot.documents if snapshot else 0
 
 
 @shared_task(

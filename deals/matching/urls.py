@@ -11,6 +11,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         api.AchievementMatchesApi.as_view(),
         name="achievement-matches",
     ),
+    path(
+        "achievements/<int:pk>/similar/",
+        api.AchievementSimilarApi.as_view(),
+        name="achievement-similar",
+    ),
     path("deals/<int:pk>/candidates/", api.DealCandidatesApi.as_view(), name="deal-candidates"),
     path("achievements/import/", api.AchievementImportApi.as_view(), name="achievement-import"),
     path("demands/import/", api.DemandImportApi.as_view(), name="demand-import"),

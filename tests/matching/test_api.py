@@ -111,6 +111,26 @@ def test_achievement_matches_rank_needs(api, broker, library, need):
     assert any(r.startswith("报价在预算内") for r in results[0]["reasons"])
 
 
+def test_more_like_this_ranks_other_achievements_and_leaves_the_one_asked_about_out(
+    api, broker, library
+):
+    response = api(broker).get(f"/api/v1/achievements/{library['mould'].pk}/similar/?limit=5")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    ids = [r["achievement"]["id"] for r in results]
+    assert library["mould"].pk not in ids
+    assert ids[0] == library["deburr"].pk  # same product (注塑件), same industry
+    assert results[0]["reasons"][0].startswith("共同关键词")
+    assert not any("报价" in reason for r in results for reason in r["reasons"])
+    assert api(broker).get("/api/v1/achievements/999999/similar/").status_code == 404
+    assert (
+        api(broker)
+        .get(f"/api/v1/achievements/{library['mould'].pk}/similar/?limit=0")
+        .json()["code"]
+        == "invalid_limit"
+    )
+
+
 def test_need_with_empty_description_and_no_fields_still_answers(api, broker, library):
     bare = DemandFactory(title="的", description="", industry="", budget=None, region="330211")
     response = api(broker).get(f"/api/v1/demands/{bare.pk}/matches/")
@@ -201,13 +221,17 @@ def test_another_worker_catches_up_from_the_change_log(
     assert index.get_index(MatchKind.ACHIEVEMENT) is before
 
 
-def test_rebuild_command_starts_a_new_generation(library, need, capsys):
+def test_rebuild_command_publishes_a_new_snapshot_that_this_process_then_uses(
+    library, need, capsys
+):
     first = index.get_index(MatchKind.ACHIEVEMENT)
+    assert first.source  # the first query built a snapshot and maps it
     call_command("rebuild_match_index")
     out = capsys.readouterr().out
     assert "achievement: 3 documents" in out and "demand: 1 documents" in out
-    assert MatchIndexState.objects.get(kind=MatchKind.ACHIEVEMENT).generation == 2
-    assert index.get_index(MatchKind.ACHIEVEMENT) is not first
+    again = index.get_index(MatchKind.ACHIEVEMENT)
+    assert again is not first and again.source != first.source
+    assert again.source == str(index.current_snapshot(MatchKind.ACHIEVEMENT).path("achievement"))
 
 
 def test_sweep_records_saves_whose_index_update_was_lost(broker, library):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from deals.matching import engine
@@ -272,3 +273,39 @@ def test_reasons_name_the_bridged_words():
     assert reasons[:2] == ["共同关键词：仔猪", "近义词：拉稀→腹泻"]
     only_bridged = Hit(id=1, score=0.5, text=0.5, bridged=[("漏水", "渗水")])
     assert explain(only_bridged, industry="", asking=None, budget=None) == ["近义词：漏水→渗水"]
+
+
+def test_a_snapshot_loads_memory_mapped_and_ranks_exactly_as_the_built_index(tmp_path):
+    docs = [
+        Doc(5, *MOULD, industry="manufacturing", region="330211", maturity=6, price=300_000),
+        Doc(2, "注塑机伺服节能", "伺服电机驱动注塑机，降低能耗。", industry="manufacturing"),
+        Doc(9, "稻田镉钝化", "稻田土壤镉污染修复。", industry="agriculture", price=50_000),
+    ]
+    built = _index(*docs)
+    built.save(tmp_path / "snap")
+    loaded = TextIndex.load(tmp_path / "snap")
+    assert loaded.source == str(tmp_path / "snap") and len(loaded) == 3
+    assert isinstance(loaded.w_val, np.memmap) and not loaded.w_val.flags.writeable
+    query = _query("注塑件缩痕", "冷却时间长", industry="manufacturing", price=400_000.0)
+    assert [(h.id, h.score, h.shared_terms) for h in loaded.search(query)] == [
+        (h.id, h.score, h.shared_terms) for h in built.search(query)
+    ]
+    # edits go to the process's own delta; the shared files are never written
+    loaded.upsert(Doc(7, "注塑件缩痕在线检测", "注塑件缩痕视觉检测。"))
+    loaded.remove(5)
+    loaded.upsert(Doc(2, "锂电池正极", "高镍三元。"))
+    assert [h.id for h in loaded.search(query)] == [7]
+    assert len(loaded) == 3
+    assert TextIndex.load(tmp_path / "snap").search(query)[0].id == 5
+
+
+def test_a_snapshot_of_an_edited_index_is_compacted_and_can_be_saved_again(tmp_path):
+    idx = _index(Doc(1, *MOULD), Doc(3, "稻田镉钝化", "稻田土壤镉污染修复。"))
+    idx.upsert(Doc(2, "注塑件缩痕在线检测", "注塑件缩痕视觉检测。"))
+    idx.remove(3)
+    idx.save(tmp_path / "a")
+    loaded = TextIndex.load(tmp_path / "a")
+    assert list(loaded.b_ids) == [1, 2] and loaded.n_base == 2 and not loaded.delta
+    loaded.upsert(Doc(4, "镉污染稻田修复", "钝化剂。"))
+    loaded.save(tmp_path / "b")
+    assert list(TextIndex.load(tmp_path / "b").b_ids) == [1, 2, 4]

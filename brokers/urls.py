@@ -1,13 +1,9 @@
-from django.urls import path
-from rest_framework.routers import SimpleRouter
+"""The brokers app's pages (signing in is the home page's job when signed out)."""
 
-from brokers import api
+from django.urls import URLPattern, URLResolver, path
 
-router = SimpleRouter()
-router.register("users", api.UserViewSet, basename="user")
-router.register("brokers", api.BrokerViewSet, basename="broker")
+from brokers import views
 
-urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="auth-token"),
-    *router.urls,
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("signout/", views.sign_out, name="sign-out"),
 ]

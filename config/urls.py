@@ -1,19 +1,32 @@
+"""Every route. URL names: the JSON API's live in the `api` namespace (`api:deal-detail`,
+`api:contract-pdf`), the pages' are plain (`deal-detail`, `contract-pdf`) and unique across the
+apps, so a page and an API route can never answer to the same name. Templates and code reverse
+these names; no path is written out anywhere else."""
+
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
-    path("", include("brokers.urls")),
-    path("", include("deals.urls")),
-    path("", include("deals.matching.urls")),
-    path("", include("contracts.urls")),
-    path("", include("rewards.urls")),
+    path("", include("brokers.api_urls")),
+    path("", include("deals.api_urls")),
+    path("", include("deals.matching.api_urls")),
+    path("", include("contracts.api_urls")),
+    path("", include("rewards.api_urls")),
+]
+
+api: list[URLPattern | URLResolver] = [
+    path("v1/", include(api_v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include((api, "api"))),
     path("", include("config.pages")),
+    path("", include("brokers.urls")),
+    path("", include("deals.urls")),
+    path("", include("contracts.urls")),
+    path("", include("rewards.urls")),
 ]

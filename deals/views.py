@@ -15,21 +15,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
-from common.filters import MAX_ID
-from common.http import safe_next
+from common.pages import (
+    paginate,
+    pop_stashed_form,
+    query_id,
+    redirect_back,
+    report_domain_error,
+    stash_form,
+)
 from deals import services
 from deals.forms import (
     AchievementSubmitForm,
@@ -58,6 +63,7 @@ from deals.models import (
 from deals.selectors import (
     activities_for_deal,
     deal_get_for_user,
+    deal_history,
     deal_list_for_user,
     deals_visible_to,
     requests_visible_to,
@@ -70,18 +76,23 @@ BOARD_COLUMN_LIMIT = 60
 BOARD_REGISTERED_DAYS = 90
 OPTION_ORDER = {"forward": 0, "back": 1, "lost": 2}
 MATCH_CANDIDATES = 5
+# What each history event code reads as on the page.
+HISTORY_LABELS = {
+    "created": gettext_lazy("创建项目"),
+    "requested": gettext_lazy("申请变更"),
+    "approved": gettext_lazy("批准"),
+    "rejected": gettext_lazy("驳回"),
+    "withdrawn": gettext_lazy("撤回申请"),
+    "moved": gettext_lazy("阶段变更"),
+    "edited": gettext_lazy("修改"),
+    "activity_logged": gettext_lazy("记录洽谈/对接"),
+    "achievement_linked": gettext_lazy("关联成果"),
+    "achievement_unlinked": gettext_lazy("取消关联成果"),
+    "brokers_changed": gettext_lazy("调整经纪人"),
+}
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def report_domain_error(request: HttpRequest, exc: DomainError) -> None:
-    """Show a refused action as a message, with its blockers as a list."""
-    if exc.blockers:
-        items = format_html_join("", "<li>{}</li>", ((b,) for b in exc.blockers))
-        messages.error(request, format_html("{}<ul>{}</ul>", exc.message, items))
-    else:
-        messages.error(request, exc.message)
 
 
 def _user(request: HttpRequest) -> User:
@@ -90,28 +101,8 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
-    """Redirect to the form's `next` when it is a local URL, else to `fallback`."""
-    target = safe_next(request, request.POST.get("next"))
-    if target is not None:
-        return HttpResponseRedirect(target)
-    return redirect(fallback)
-
-
 def _is_overdue(deal: Deal, now: dt.datetime) -> bool:
     return deal.state in ACTIVE_STATES and deal.due_at is not None and deal.due_at < now
-
-
-# A form that failed to validate is kept in the session across the redirect back to the deal
-# page, so the page shows it again with its errors and what the user typed (post/redirect/get).
-def stash_form(request: HttpRequest, deal_id: int, name: str) -> None:
-    data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
-    request.session[f"deal-form-{deal_id}"] = {"name": name, "data": data}
-
-
-def pop_stashed_form(request: HttpRequest, deal_id: int) -> tuple[str, dict[str, str]]:
-    stashed = request.session.pop(f"deal-form-{deal_id}", None) or {}
-    return stashed.get("name", ""), stashed.get("data", {})
 
 
 def can_decide(user: User, deal: Deal, request: TransitionRequest | None) -> bool:
@@ -119,11 +110,6 @@ def can_decide(user: User, deal: Deal, request: TransitionRequest | None) -> boo
     if request is None or request.requested_by_id == user.pk:
         return False
     return user.is_admin or (user.is_supervisor and user.organisation_id == deal.organisation_id)
-
-
-def _id(raw: str) -> int | None:
-    """An id from a query string, or None (a number past bigint would overflow the database)."""
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= MAX_ID else None
 
 
 # --- the caseload board -----------------------------------------------------------------------
@@ -143,7 +129,7 @@ def board(request: HttpRequest) -> HttpResponse:
     broker_id = request.GET.get("broker", "")
     if not user.is_broker:
         brokers = brokers_visible_to(user)
-        chosen = _id(broker_id)
+        chosen = query_id(broker_id)
         if chosen is not None:
             deals = deals.filter(broker_links__user_id=chosen)
     query = request.GET.get("q", "").strip()[:100]
@@ -163,7 +149,7 @@ def board(request: HttpRequest) -> HttpResponse:
             deals = deals.filter(state=state)
         if request.GET.get("overdue") == "1":
             deals = deals.filter(state__in=ACTIVE_STATES, due_at__lt=now)
-        page = Paginator(deals.order_by("due_at", "-id"), 50).get_page(request.GET.get("page"))
+        page = paginate(request, deals.order_by("due_at", "-id"), 50)
         for deal in page.object_list:
             deal.is_overdue = _is_overdue(deal, now)  # type: ignore[attr-defined]
         context.update({"page": page, "state": state, "overdue": request.GET.get("overdue")})
@@ -264,7 +250,7 @@ def needs(request: HttpRequest) -> HttpResponse:
         )
     if request.GET.get("open") == "1":
         demands = demands.filter(taken_here=False)
-    page = Paginator(demands, 30).get_page(request.GET.get("page"))
+    page = paginate(request, demands, 30)
     may_open = user.is_broker or user.is_supervisor or user.is_admin
     lead_choices = brokers_visible_to(user) if (user.is_supervisor or user.is_admin) else None
     return render(
@@ -315,11 +301,11 @@ def achievements(request: HttpRequest) -> HttpResponse:
             | Q(patent_number__icontains=query)
             | Q(description__icontains=query)
         )
-    page = Paginator(library, 30).get_page(request.GET.get("page"))
+    page = paginate(request, library, 30)
     focus = None
     needs_for_focus: list[dict[str, Any]] = []
     match_id = request.GET.get("match", "")
-    focus_id = _id(match_id)
+    focus_id = query_id(match_id)
     if focus_id is not None:
         focus = get_object_or_404(Achievement, pk=focus_id)
         needs_for_focus = demand_matches_for_achievement(achievement=focus, limit=8)
@@ -330,7 +316,30 @@ def achievements(request: HttpRequest) -> HttpResponse:
     )
 
 
-# --- the deal page: its own part (config.views composes contract and reward around it) ----------
+# --- the deal page: its own part (config.views composes contract and reward around it) --------
+
+
+def history_rows(deal: Any) -> list[dict[str, Any]]:
+    rows = []
+    events: list[dict[str, Any]] = deal_history(deal)  # type: ignore[assignment]
+    for event in events:
+        code = str(event["event"])
+        move = ""
+        if event.get("from_state") and event.get("to_state"):
+            move = f"{DealState(event['from_state']).label} → {DealState(event['to_state']).label}"
+        elif event.get("to_state"):
+            move = str(DealState(event["to_state"]).label)
+        rows.append(
+            {
+                "at": event["at"],
+                "actor": (event.get("actor") or {}).get("name", ""),
+                "label": HISTORY_LABELS.get(code, code),
+                "code": code,
+                "move": move,
+                "comment": event.get("comment", ""),
+            }
+        )
+    return rows
 
 
 def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
@@ -376,7 +385,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         )
     options.sort(key=lambda o: OPTION_ORDER.get(o["kind"], 3))
 
-    stashed_name, stashed_data = pop_stashed_form(request, deal.pk)
+    stashed_name, stashed_data = pop_stashed_form(request)
     activity_form = ActivityForm(
         stashed_data if stashed_name == "activity" else None,
         initial={
@@ -440,6 +449,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "candidates": candidates,
         # A form of a higher app (the contract's) that failed, for the composing view to bind.
         "stashed": (stashed_name, stashed_data),
+        "history": history_rows(deal),
         "search": search,
         "search_results": search_results,
         "stages": [
@@ -469,7 +479,7 @@ def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
         request.POST, options=services.transition_options(deal=deal, user=user)
     )
     if not form.is_valid():
-        stash_form(request, deal.pk, "request")
+        stash_form(request, reverse("deal-detail", args=[deal.pk]), "request")
         messages.error(request, _("申请未提交，请检查表单。"))
         return redirect("deal-detail", deal_id=deal.pk)
     try:
@@ -480,7 +490,7 @@ def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
-        stash_form(request, deal.pk, "request")
+        stash_form(request, reverse("deal-detail", args=[deal.pk]), "request")
         report_domain_error(request, exc)
     else:
         messages.success(request, _("申请已提交，等待主管审批。"))
@@ -494,13 +504,13 @@ def deal_log_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     form = ActivityForm(request.POST)
     if not form.is_valid():
-        stash_form(request, deal.pk, "activity")
+        stash_form(request, reverse("deal-detail", args=[deal.pk]), "activity")
         messages.error(request, _("记录未保存，请检查表单。"))
         return redirect("deal-detail", deal_id=deal.pk)
     try:
         services.activity_log(deal=deal, actor=user, **form.cleaned_data)
     except DomainError as exc:
-        stash_form(request, deal.pk, "activity")
+        stash_form(request, reverse("deal-detail", args=[deal.pk]), "activity")
         report_domain_error(request, exc)
     else:
         messages.success(request, _("已记录。"))

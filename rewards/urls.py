@@ -1,18 +1,11 @@
+"""The rewards app's pages: the reward ledger and finance's decisions on it."""
+
 from django.urls import URLPattern, URLResolver, path
-from rest_framework.routers import SimpleRouter
 
-from rewards import api
-
-router = SimpleRouter()
-router.register("reward-policies", api.RewardPolicyViewSet, basename="reward-policy")
-router.register("rewards", api.RewardViewSet, basename="reward")
+from rewards import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    # /rewards/export.xlsx as written in the brief, without the router's trailing slash too.
-    path(
-        "rewards/export.xlsx",
-        api.RewardExportXlsxAlias.as_view({"get": "export_xlsx"}),
-        name="reward-export-xlsx-noslash",
-    ),
-    *router.urls,
+    path("ledger/", views.ledger, name="ledger"),
+    path("ledger/<int:reward_id>/approve/", views.reward_approve, name="reward-approve"),
+    path("ledger/<int:reward_id>/pay/", views.reward_pay, name="reward-pay"),
 ]

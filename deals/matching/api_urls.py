@@ -1,4 +1,4 @@
-"""Under /api/v1/ after deals.urls; explicit paths, so the deals router cannot shadow them."""
+"""Under /api/v1/ after deals.api_urls; explicit paths, so the deals router cannot shadow them."""
 
 from django.urls import URLPattern, URLResolver, path
 

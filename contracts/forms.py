@@ -1,4 +1,4 @@
-"""Forms of the pages composed above the apps: the deal page's contract panel."""
+"""Forms of the contract pages: the deal page's contract panel (draft, sign, registration)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from brokers import api
+
+router = SimpleRouter()
+router.register("users", api.UserViewSet, basename="user")
+router.register("brokers", api.BrokerViewSet, basename="broker")
+
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="auth-token"),
+    *router.urls,
+]

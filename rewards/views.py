@@ -1,0 +1,126 @@
+"""The rewards app's pages: the reward ledger (finance decides there; a broker sees their own),
+finance's approve and pay, and the deal page's reward panel (a fragment the composed deal page
+includes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from brokers.models import User
+from common.exceptions import DomainError
+from common.pages import paginate, redirect_back, report_domain_error
+from rewards import services
+from rewards.explain import explanation_text
+from rewards.forms import LedgerFilterForm, PayForm
+from rewards.models import Reward, RewardStatus
+from rewards.permissions import (
+    held_by_four_eyes,
+    may_approve_reward,
+    may_export_ledger,
+    may_pay_reward,
+)
+from rewards.selectors import reward_get_for_user, rewards_filtered, rewards_visible_to
+
+
+def reward_panel(user: User, deal_id: int) -> dict[str, Any]:
+    """The deal page's reward panel: the deal's reward, when this user may see it."""
+    reward = rewards_visible_to(user).filter(deal_id=deal_id).first()
+    if reward is not None:
+        reward.explanation_lines = explanation_text(reward.explanation)  # type: ignore[attr-defined]
+    return {"reward": reward}
+
+
+@login_required
+def ledger(request: HttpRequest) -> HttpResponse:
+    """Finance's reward ledger: every visible reward with its explanation, approve and pay."""
+    user = request.user
+    assert isinstance(user, User)
+    form = LedgerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rewards = rewards_filtered(
+        rewards_visible_to(user),
+        year=filters.get("year"),
+        status=filters.get("status") or None,
+        broker_id=filters.get("broker"),
+    ).order_by("-registered_on", "-id")
+    totals: dict[str, dict[str, Any]] = {
+        row["status"]: dict(row)
+        for row in rewards.order_by().values("status").annotate(n=Count("id"), total=Sum("amount"))
+    }
+    page = paginate(request, rewards, 50)
+    for reward in page.object_list:
+        reward.may_approve = may_approve_reward(user, reward)  # type: ignore[attr-defined]
+        reward.may_pay = may_pay_reward(user, reward)  # type: ignore[attr-defined]
+        reward.four_eyes = held_by_four_eyes(user, reward)  # type: ignore[attr-defined]
+        reward.explanation_lines = explanation_text(reward.explanation)  # type: ignore[attr-defined]
+    export_year = filters.get("year") or timezone.localdate().year
+    return render(
+        request,
+        "rewards/ledger.html",
+        {
+            "page": page,
+            "form": form,
+            "totals": [
+                {
+                    "status": value,
+                    "label": label,
+                    "n": totals.get(value, {}).get("n", 0),
+                    "total": totals.get(value, {}).get("total"),
+                }
+                for value, label in RewardStatus.choices
+            ],
+            "export_year": export_year,
+            "may_export": may_export_ledger(user),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _reward_action(request: HttpRequest, reward_id: int, action: str) -> HttpResponseRedirect:
+    user = request.user
+    assert isinstance(user, User)
+    reward: Reward = reward_get_for_user(user=user, reward_id=reward_id)
+    try:
+        if action == "approve":
+            services.reward_approve(
+                reward_id=reward.pk, actor=user, comment=request.POST.get("comment", "")
+            )
+            messages.success(request, _("已审核奖励：%(deal)s。") % {"deal": reward.deal.title})
+        else:
+            pay = PayForm(request.POST)
+            if not pay.is_valid():
+                for field_errors in pay.errors.values():
+                    messages.error(request, " ".join(str(e) for e in field_errors))
+                return redirect_back(request, reverse("ledger"))
+            services.reward_pay(
+                reward_id=reward.pk,
+                actor=user,
+                paid_on=pay.cleaned_data["paid_on"],
+                reference=pay.cleaned_data["reference"],
+            )
+            messages.success(request, _("已登记发放：%(deal)s。") % {"deal": reward.deal.title})
+    except DomainError as exc:
+        report_domain_error(request, exc)
+    return redirect_back(request, reverse("ledger"))
+
+
+@login_required
+@require_POST
+def reward_approve(request: HttpRequest, reward_id: int) -> HttpResponse:
+    return _reward_action(request, reward_id, "approve")
+
+
+@login_required
+@require_POST
+def reward_pay(request: HttpRequest, reward_id: int) -> HttpResponse:
+    return _reward_action(request, reward_id, "pay")

@@ -3,12 +3,15 @@ contract panel and, when this user may see it, its reward panel). Every other pa
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from brokers.models import User
+from brokers.requests import AuthedHttpRequest
 from brokers.views import sign_in
 from contracts.views import contract_panel
 from deals import views as deal_views
@@ -19,22 +22,20 @@ from rewards.views import ledger, reward_panel
 def home(request: HttpRequest) -> HttpResponseBase:
     """Signed out: the sign-in form. Signed in: the home page of the user's role."""
     user = request.user
-    if not user.is_authenticated:
+    if not isinstance(user, User):  # signed out
         return sign_in(request)
-    assert isinstance(user, User)
     if user.is_admin:
         return render(request, "pages/admin_home.html", deal_views.queue_context(user))
     if user.is_supervisor:
         return deal_views.queue(request)
     if user.is_finance:
-        return ledger(request)
+        return ledger(cast(AuthedHttpRequest, request))  # its user is a User (checked above)
     return deal_views.board(request)
 
 
 @login_required
-def deal_detail(request: HttpRequest, deal_id: int) -> HttpResponse:
+def deal_detail(request: AuthedHttpRequest, deal_id: int) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     context = deal_views.deal_page_context(request, deal)
     context.update(contract_panel(user, deal, *context["stashed"]))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
+from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
 from common.pages import report_domain_error, stash_form
 from contracts import services
@@ -101,9 +102,8 @@ def _contract_action(
 
 @login_required
 @require_POST
-def contract_draft(request: HttpRequest, deal_id: int) -> HttpResponse:
+def contract_draft(request: AuthedHttpRequest, deal_id: int) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
 
     def act(form: ContractDraftForm) -> None:
@@ -116,9 +116,8 @@ def contract_draft(request: HttpRequest, deal_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contract_sign(request: HttpRequest, contract_id: int) -> HttpResponse:
+def contract_sign(request: AuthedHttpRequest, contract_id: int) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     contract = contract_get_for_user(user=user, contract_id=contract_id)
 
     def act(form: SignForm) -> None:
@@ -132,9 +131,8 @@ def contract_sign(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contract_pdf(request: HttpRequest, contract_id: int) -> HttpResponse:
+def contract_pdf(request: AuthedHttpRequest, contract_id: int) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     contract = contract_get_for_user(user=user, contract_id=contract_id)
 
     def act(form: forms.Form) -> None:
@@ -146,9 +144,8 @@ def contract_pdf(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contract_registration(request: HttpRequest, contract_id: int) -> HttpResponse:
+def contract_registration(request: AuthedHttpRequest, contract_id: int) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)
     contract = contract_get_for_user(user=user, contract_id=contract_id)
 
     def act(form: RegistrationForm) -> None:

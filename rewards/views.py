@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
+from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
 from common.pages import paginate, redirect_back, report_domain_error
 from rewards import services
@@ -41,10 +42,9 @@ def reward_panel(user: User, deal_id: int) -> dict[str, Any]:
 
 
 @login_required
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthedHttpRequest) -> HttpResponse:
     """Finance's reward ledger: every visible reward with its explanation, approve and pay."""
     user = request.user
-    assert isinstance(user, User)
     form = LedgerFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     rewards = rewards_filtered(
@@ -86,9 +86,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _reward_action(request: HttpRequest, reward_id: int, action: str) -> HttpResponseRedirect:
+def _reward_action(request: AuthedHttpRequest, reward_id: int, action: str) -> HttpResponseRedirect:
     user = request.user
-    assert isinstance(user, User)
     reward: Reward = reward_get_for_user(user=user, reward_id=reward_id)
     try:
         if action == "approve":
@@ -116,11 +115,11 @@ def _reward_action(request: HttpRequest, reward_id: int, action: str) -> HttpRes
 
 @login_required
 @require_POST
-def reward_approve(request: HttpRequest, reward_id: int) -> HttpResponse:
+def reward_approve(request: AuthedHttpRequest, reward_id: int) -> HttpResponse:
     return _reward_action(request, reward_id, "approve")
 
 
 @login_required
 @require_POST
-def reward_pay(request: HttpRequest, reward_id: int) -> HttpResponse:
+def reward_pay(request: AuthedHttpRequest, reward_id: int) -> HttpResponse:
     return _reward_action(request, reward_id, "pay")

@@ -117,8 +117,9 @@ def test_two_workers_computing_at_once_never_pass_the_yearly_cap(
     )
     from rewards.tasks import compute_reward
 
-    # Committed for real here (transaction=True): keep the signal's task from computing them.
-    monkeypatch.setattr(compute_reward, "delay", lambda *args, **kwargs: None)
+    # Committed for real here (transaction=True): keep the signal's task from computing them
+    # (every send, `delay` or the robust enqueue, goes through `apply_async`).
+    monkeypatch.setattr(compute_reward, "apply_async", lambda *args, **kwargs: None)
     deals = [register(broker, "4000000.00", region="320102").pk for _ in range(2)]
     assert not Reward.objects.filter(deal_id__in=deals).exists()
     barrier = threading.Barrier(2)

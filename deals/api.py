@@ -195,6 +195,7 @@ class DealSerializer(serializers.ModelSerializer):
             "lead_broker",
             "state_entered_at",
             "due_at",
+            "paused_at",
             "overdue",
             "pending_request",
             "contract",
@@ -349,6 +350,14 @@ class HistoryEventSerializer(serializers.Serializer):
     from_state = serializers.CharField(allow_null=True)
     to_state = serializers.CharField(allow_null=True)
     comment = serializers.CharField(allow_blank=True)
+
+
+class PauseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class ResumeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class DealViewSet(
@@ -507,6 +516,26 @@ class DealViewSet(
             )
         rows = deal.transition_requests.select_related("deal").order_by("id")
         return Response(TransitionRequestSerializer(rows, many=True).data)
+
+    @extend_schema(request=PauseSerializer, responses={200: DealSerializer})
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str) -> Response:
+        """Stop the stage's clock while the deal waits on an outside party."""
+        deal = self.get_object()
+        data = PauseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.deal_pause(deal=deal, actor=request.user, reason=data.validated_data["reason"])  # type: ignore[arg-type]
+        return self._deal_response(deal)
+
+    @extend_schema(request=ResumeSerializer, responses={200: DealSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        deal = self.get_object()
+        data = ResumeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        actor: User = request.user  # type: ignore[assignment]
+        services.deal_resume(deal=deal, actor=actor, reason=data.validated_data.get("reason", ""))
+        return self._deal_response(deal)
 
     @extend_schema(responses=HistoryEventSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -6,8 +6,22 @@ class DealsConfig(AppConfig):
     verbose_name = "需求、成果与项目"
 
     def ready(self) -> None:
+        from django.core.checks import register
+
+        from common.workdays import calendar_check
+
+        register(calendar_check)
+        from django_fsm.signals import post_transition
+
         from deals import tasks  # noqa: F401  (registers the sweep with the worker)
         from deals.matching import wiring
+        from deals.models import Deal
+        from deals.services import close_pause_on_move
+
+        def on_transition(sender: type, instance: Deal, **kwargs: object) -> None:
+            close_pause_on_move(instance)
+
+        post_transition.connect(on_transition, sender=Deal, weak=False, dispatch_uid="deal-pause")
 
         # Keep the matching index current whenever a need or an achievement is written.
         wiring.connect()

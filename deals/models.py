@@ -187,6 +187,8 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         Achievement, through="DealAchievement", related_name="deals", blank=True
     )
     lost_reason = models.TextField(_("终止原因"), blank=True)
+    # Set while the stage budget is paused (the deal waits on an outside party); see StagePause.
+    paused_at = models.DateTimeField(_("暂停计时于"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -421,6 +423,38 @@ class TransitionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deal_id}: {self.from_state} → {self.target} ({self.status})"
+
+
+class StagePause(models.Model):
+    """A stretch of a stage during which its budget did not run (waiting on an outside party)."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="pauses")
+    state = models.CharField(_("阶段"), max_length=20, choices=DealState.choices)
+    # Which visit of the stage the pause belongs to (a deal can come back to a stage).
+    stage_entered_at = models.DateTimeField()
+    started_at = models.DateTimeField(_("暂停时间"))
+    ended_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
+    reason = models.CharField(_("暂停原因"), max_length=500)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("阶段暂停")
+        verbose_name_plural = _("阶段暂停")
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deal"], condition=Q(ended_at__isnull=True), name="one_open_pause_per_deal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deal_id} {self.state} {self.started_at:%Y-%m-%d}"
 
 
 class EscalationKind(models.TextChoices):

@@ -143,7 +143,7 @@ def _deal_row_events(deal: Deal) -> list[dict[str, object]]:
             changed = [
                 c.field
                 for c in row.diff_against(previous).changes
-                if c.field not in ("updated_at",)
+                if c.field not in ("updated_at", "paused_at", "due_at")
             ]
             if changed:
                 events.append(
@@ -203,6 +203,10 @@ def _side_events(deal: Deal) -> list[dict[str, object]]:
             events.append(
                 _event(row.history_date, row.history_user, kind, comment=row.achievement.title)
             )
+    for pause in deal.pauses.select_related("started_by", "ended_by"):
+        events.append(_event(pause.started_at, pause.started_by, "paused", comment=pause.reason))
+        if pause.ended_at:
+            events.append(_event(pause.ended_at, pause.ended_by, "resumed", comment=""))
     broker_rows = DealBroker.history.filter(deal_id=deal.pk).select_related("history_user", "user")  # type: ignore[attr-defined]
     for row in broker_rows:
         verb = {"+": "加入", "~": "调整为", "-": "移出"}[row.history_type]

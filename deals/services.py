@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from brokers.models import User
+from common import workdays
 from common.exceptions import (
     AlreadyDecided,
     ConcurrentUpdate,
@@ -25,6 +26,8 @@ from common.exceptions import (
     ValidationFailed,
 )
 from common.history import stamp as _stamp
+from deals import budgets
+from deals.budgets import request_is_unanswered, stage_due_at
 from deals.conditions import record_verdicts
 from deals.extensions import deal_lock_reasons
 from deals.models import (
@@ -39,6 +42,7 @@ from deals.models import (
     DealState,
     Demand,
     RequestStatus,
+    StagePause,
     TransitionRequest,
 )
 from deals.selectors import deal_is_broker
@@ -48,11 +52,6 @@ HUNDRED = Decimal("100.00")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def stage_due_at(state: str, entered_at: dt.datetime) -> dt.datetime | None:
-    days = settings.STAGE_BUDGET_DAYS.get(state)
-    return entered_at + dt.timedelta(days=days) if days else None
 
 
 def transition_for(deal: Deal, target: str) -> Any | None:
@@ -544,19 +543,98 @@ def deal_rename(*, deal: Deal, actor: User, title: str) -> Deal:
     return deal
 
 
+# --- pausing a stage's budget ------------------------------------------------------------------
+
+
+def _require_may_pause(deal: Deal, user: User) -> None:
+    same_org = user.organisation_id == deal.organisation_id
+    if not (
+        user.is_admin or (user.is_supervisor and same_org) or deal_is_broker(deal=deal, user=user)
+    ):
+        raise NotAllowed(_("只有本项目的经纪人或本机构的主管可以暂停或恢复计时。"))
+
+
+@transaction.atomic
+def deal_pause(*, deal: Deal, actor: User, reason: str) -> StagePause:
+    """Stop the stage's clock while the deal waits on an outside party (reason required)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("请说明暂停原因，例如“等待企业内部审批”。"), code="reason_required"
+        )
+    deal = _lock_deal(deal.pk)
+    _require_may_pause(deal, actor)
+    if deal.state not in ACTIVE_STATES:
+        raise TransitionNotAllowed(_("项目已结束，无需暂停计时。"), code="deal_closed")
+    if deal.paused_at is not None:
+        raise Conflict(
+            _("本阶段已于 %(at)s 暂停计时；如需继续，请先恢复。")
+            % {"at": timezone.localtime(deal.paused_at).strftime("%Y-%m-%d %H:%M")},
+            code="already_paused",
+        )
+    now = timezone.now()
+    pause = StagePause(
+        deal=deal,
+        state=deal.state,
+        stage_entered_at=deal.state_entered_at,
+        started_at=now,
+        reason=reason[:500],
+        started_by=actor,
+    )
+    _stamp(pause, actor, reason)
+    pause.save()
+    deal.paused_at = now
+    deal.due_at = None  # the budget does not run while paused; resume sets the new deadline
+    _stamp(deal, actor, _("暂停计时：%(reason)s") % {"reason": reason})
+    deal.save(update_fields=["paused_at", "due_at", "updated_at"])
+    return pause
+
+
+@transaction.atomic
+def deal_resume(*, deal: Deal, actor: User, reason: str = "") -> Deal:
+    """Restart the stage's clock; the paused working time is added to the stage's deadline."""
+    deal = _lock_deal(deal.pk)
+    _require_may_pause(deal, actor)
+    if deal.paused_at is None:
+        raise Conflict(_("本阶段没有暂停计时，无需恢复。"), code="not_paused")
+    now = timezone.now()
+    StagePause.objects.filter(deal=deal, ended_at__isnull=True).update(ended_at=now, ended_by=actor)
+    pauses = StagePause.objects.filter(deal=deal, stage_entered_at=deal.state_entered_at)
+    deal.paused_at = None
+    deal.due_at = stage_due_at(
+        deal.state, deal.state_entered_at, budgets.paused_seconds(pauses, now)
+    )
+    _stamp(deal, actor, (reason or "").strip() or _("恢复计时"))
+    deal.save(update_fields=["paused_at", "due_at", "updated_at"])
+    return deal
+
+
+def close_pause_on_move(deal: Deal) -> None:
+    """A deal that changes stage while paused starts the new stage's clock running."""
+    if deal.paused_at is not None:
+        StagePause.objects.filter(deal=deal, ended_at__isnull=True).update(ended_at=timezone.now())
+        deal.paused_at = None
+
+
 # --- SLA sweep ---------------------------------------------------------------------------------
 
 
 def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
     """Escalate overdue deals and unanswered requests, once each (idempotent: run it any time).
 
+    Deadlines count working days (deals.budgets). Raises WorkdaysOutOfRange when today is past
+    the holiday calendar's data: the package must be upgraded, nothing is guessed.
     Returns how many new escalations were recorded.
     """
     from deals.models import Escalation, EscalationKind
 
     now = now or timezone.now()
+    workdays.is_workday(timezone.localtime(now).date())  # fail loudly past the calendar
+    _fill_unknown_deadlines(now)
     created = 0
-    overdue = Deal.objects.filter(due_at__lt=now).exclude(state__in=TERMINAL_STATES)
+    overdue = Deal.objects.filter(due_at__lt=now, paused_at__isnull=True).exclude(
+        state__in=TERMINAL_STATES
+    )
     for deal in overdue.only("id", "state", "state_entered_at", "due_at"):
         _escalation, new = Escalation.objects.get_or_create(
             deal=deal,
@@ -571,17 +649,32 @@ def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
             },
         )
         created += new
+    # Calendar time is never shorter than working time: only older requests can qualify.
     limit = now - dt.timedelta(hours=settings.REQUEST_ANSWER_BUDGET_HOURS)
     stale = TransitionRequest.objects.filter(status=RequestStatus.PENDING, requested_at__lt=limit)
     for request in stale.only("id", "deal_id", "requested_at"):
+        if not request_is_unanswered(request.requested_at, now):
+            continue
         _escalation, new = Escalation.objects.get_or_create(
             deal_id=request.deal_id,
             kind=EscalationKind.REQUEST_UNANSWERED,
             key=f"request-{request.pk}",
             defaults={
-                "message": _("阶段变更申请已等待超过 %(hours)s 小时，请主管尽快处理。")
+                "message": _("阶段变更申请已等待超过 %(hours)s 个工作小时，请主管尽快处理。")
                 % {"hours": settings.REQUEST_ANSWER_BUDGET_HOURS}
             },
         )
         created += new
     return created
+
+
+def _fill_unknown_deadlines(now: dt.datetime) -> None:
+    """Deadlines that lay past the holiday calendar become known once the calendar is upgraded."""
+    unknown = Deal.objects.filter(
+        state__in=ACTIVE_STATES, due_at__isnull=True, paused_at__isnull=True
+    ).only("id", "state", "state_entered_at")
+    for deal in unknown:
+        pauses = StagePause.objects.filter(deal=deal, stage_entered_at=deal.state_entered_at)
+        due = stage_due_at(deal.state, deal.state_entered_at, budgets.paused_seconds(pauses, now))
+        if due is not None:
+            Deal.objects.filter(pk=deal.pk, due_at__isnull=True).update(due_at=due)

@@ -89,6 +89,8 @@ HISTORY_LABELS = {
     "achievement_linked": gettext_lazy("关联成果"),
     "achievement_unlinked": gettext_lazy("取消关联成果"),
     "brokers_changed": gettext_lazy("调整经纪人"),
+    "paused": gettext_lazy("暂停计时"),
+    "resumed": gettext_lazy("恢复计时"),
 }
 
 

@@ -194,7 +194,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Time budget of each active stage, in days: a deal that stays longer is overdue and escalated.
+# Time budget of each active stage, in Chinese working days (common.workdays: holidays and adjusted
+# weekends from chinese-calendar); paused time does not count. Past it a deal is overdue.
 STAGE_BUDGET_DAYS = {
     "intake": 7,
     "matched": 14,
@@ -202,7 +203,8 @@ STAGE_BUDGET_DAYS = {
     "offline_meeting": 30,
     "agreement": 45,
 }
-# A pending transition request unanswered this long is escalated to the organisation's supervisors.
+# A pending transition request unanswered this many working hours (weekends and holidays do not
+# count) is escalated to the organisation's supervisors.
 REQUEST_ANSWER_BUDGET_HOURS = 48
 
 # Contracts: the registration office's number is 14 or 16 digits depending on the era it was

@@ -4,8 +4,8 @@ Keys of a deal:
 - need, lead: the need's key and the lead broker's username; shares: [(username, "60.00"), …]
   when co-brokers share the credit (the lead included).
 - achievements: candidate keys linked in intake (demo/data/achievements.py, composed.py).
-- state: where the deal stands now; entered: days since it entered that state (above the
-  stage's time budget means overdue, which is the point for a few of them).
+- state: where the deal stands now; entered: days since it entered that state (past the
+  stage's budget in working days means overdue, which is the point for a few of them).
 - online / offline: (place, participants, minutes) of the talk and the meeting.
 - reject: (target, reason) a supervisor's rejection before the move was approved.
 - back: (reason, [keys linked afterwards], the failed talk): talks failed with the first achievement.
@@ -456,7 +456,7 @@ DEALS: list[dict[str, Any]] = [
         "lead": "chenyanling",
         "achievements": ["A101"],
         "state": "offline_meeting",
-        "entered": 41,
+        "entered": 46,
         "online": (
             "腾讯会议",
             "海丰水产 林总；福州大学 机械学院团队；陈燕玲",
@@ -533,7 +533,7 @@ DEALS: list[dict[str, Any]] = [
         "lead": "sunpeng",
         "achievements": ["A045"],
         "state": "online_talks",
-        "entered": 30,
+        "entered": 34,
         "online": (
             "腾讯会议",
             "晶阳光伏 曹主管；福州大学 视觉团队；孙鹏",
@@ -566,7 +566,7 @@ DEALS: list[dict[str, Any]] = [
         "lead": "wangqiang",
         "achievements": ["A099"],
         "state": "matched",
-        "entered": 20,
+        "entered": 24,
     },
     {"need": "N23", "lead": "sunpeng", "achievements": ["A043"], "state": "matched", "entered": 4},
     {
@@ -587,7 +587,7 @@ DEALS: list[dict[str, Any]] = [
         "entered": 4,
         "pending": ("matched", 55),
     },
-    {"need": "N18", "lead": "zhoumin", "achievements": [], "state": "intake", "entered": 12},
+    {"need": "N18", "lead": "zhoumin", "achievements": [], "state": "intake", "entered": 15},
     {"need": "N26", "lead": "sunpeng", "achievements": ["A040"], "state": "intake", "entered": 3},
     {
         "need": "N30",

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,10 @@ TEXT_FLOOR = 0.35
 TEXT_CANDIDATES = 300  # text hits re-ranked with the structured fit
 PRICE_SLACK = 1.5  # asking up to 1.5× the budget is negotiable: half credit
 EXPANSION_WEIGHT = 0.5  # a near word (thesaurus.py) counts this share of the word it stands for
-COMPACT_MIN = 2000  # merge the delta once it holds this many documents (or 2% of the corpus)
+COMPACT_MIN = 2000
+COMMON_SHARE = 0.05  # see TextIndex._score_base
+COMMON_MIN = 20_000
+COMMON_CANDIDATES = 5_000  # merge the delta once it holds this many documents (or 2% of the corpus)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,42 @@ def _region_int(code: str) -> int:
     return int(code) if code and len(code) == 6 and code.isdigit() else 0
 
 
+BUILD_CHUNK = 2_000
+
+
+def _count_texts(texts: list[tuple[str, str]]) -> list[list[tuple[str, int]]]:
+    return [list(term_counts(title, description).items()) for title, description in texts]
+
+
+def _counted(docs: Iterable[Doc], workers: int) -> Iterator[tuple[Doc, Iterable[tuple[str, int]]]]:
+    """Each document with its term counts, in order; counted in `workers` processes."""
+    if workers <= 1:
+        for doc in docs:
+            yield doc, term_counts(doc.title, doc.description).items()
+        return
+
+    def chunks() -> Iterator[list[Doc]]:
+        chunk: list[Doc] = []
+        for doc in docs:
+            chunk.append(doc)
+            if len(chunk) == BUILD_CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    pending: list[list[Doc]] = []
+
+    def texts() -> Iterator[list[tuple[str, str]]]:
+        for chunk in chunks():
+            pending.append(chunk)
+            yield [(d.title, d.description) for d in chunk]
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for counted in pool.imap(_count_texts, texts()):
+            yield from zip(pending.pop(0), counted, strict=True)
+
+
 def _columns(fields: Sequence[tuple[int, int, int, float]]) -> dict[str, np.ndarray]:
     cols = np.asarray(fields, dtype=np.float64).reshape(len(fields), 4)
     return {name: cols[:, i].astype(dt) for i, (name, dt) in enumerate(FIELD_DTYPES.items())}
@@ -118,6 +158,7 @@ class Vocab:
         self.order = order  # position in `sorted` → term id
         self.extra: dict[str, int] = {}
         self.extra_terms: list[str] = []
+        self._seen: dict[str, int] = {}  # base look-ups (the base never changes): -1 = absent
 
     @classmethod
     def of(cls, terms: Sequence[str]) -> Vocab:
@@ -130,12 +171,16 @@ class Vocab:
         tid = self.extra.get(term)
         if tid is not None:
             return tid
-        n = len(self.sorted)
-        if n:
-            i = int(np.searchsorted(self.sorted, term))
-            if i < n and self.sorted[i] == term:
-                return int(self.order[i])
-        return None
+        found = self._seen.get(term)
+        if found is None:
+            found, n = -1, len(self.sorted)
+            if n:
+                i = int(np.searchsorted(self.sorted, term))
+                if i < n and self.sorted[i] == term:
+                    found = int(self.order[i])
+            if len(self._seen) < VOCAB_CACHE:
+                self._seen[term] = found
+        return found if found >= 0 else None
 
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str) and self.get(term) is not None
@@ -159,7 +204,7 @@ class Vocab:
         return len(self.base) + len(self.extra_terms)
 
 
-_EMPTY_VOCAB = Vocab.of([])
+VOCAB_CACHE = 200_000  # look-ups remembered per process (bounded: a few MB)
 FIELD_DTYPES = {
     "industry": np.int16,
     "region": np.int32,
@@ -197,7 +242,7 @@ class TextIndex:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self.vocab = _EMPTY_VOCAB
+        self.vocab = Vocab.of([])
         self.industries: dict[str, int] = {"": 0}
         self._df = np.zeros(0, dtype=np.int32)
         self.source: str | None = None  # the snapshot directory this index was loaded from
@@ -265,8 +310,9 @@ class TextIndex:
         norm = K1 * (1 - B + B * dl / self.avgdl)
         return (tf * (K1 + 1) / (tf + norm)).astype(np.float32)
 
-    def build(self, docs: Iterable[Doc]) -> None:
-        """Replace the whole index (a cold start or a rebuild)."""
+    def build(self, docs: Iterable[Doc], workers: int = 1) -> None:
+        """Replace the whole index (a cold start or a rebuild). `workers` > 1 tokenizes in that
+        many forked processes (a snapshot build of a large library; the CPU-bound part)."""
         with self._lock:
             self.industries = {"": 0}
             self._reset_rows()
@@ -274,9 +320,8 @@ class TextIndex:
             indptr = array("q", [0])
             indices, data = array("i"), array("f")
             ids, fields = array("q"), []
-            for doc in docs:
-                counts = term_counts(doc.title, doc.description)
-                for term, tf in counts.items():
+            for doc, counts in _counted(docs, workers):
+                for term, tf in counts:
                     tid = vocab.get(term)
                     if tid is None:
                         tid = vocab[term] = len(vocab)
@@ -531,11 +576,7 @@ class TextIndex:
         all_tids = np.concatenate([tids, etids])
         all_weight = np.concatenate([qweight, eweight])
         if len(all_tids):
-            base_terms = len(self.w_ptr) - 1
-            for tid, w in zip(all_tids.tolist(), all_weight.tolist(), strict=True):
-                if tid < base_terms:
-                    s, e = self.w_ptr[tid], self.w_ptr[tid + 1]
-                    scores[self.w_idx[s:e]] += np.float32(w) * self.w_val[s:e]
+            self._score_base(scores, all_tids, all_weight)
             if self.delta:
                 delta = self._delta_matrix()
                 for tid, w in zip(all_tids.tolist(), all_weight.tolist(), strict=True):
@@ -564,6 +605,41 @@ class TextIndex:
             self._hit(query, int(candidates[i]), float(total[i]), float(text[i]), tids, qweight)
             for i in order
         ]
+
+    def _score_base(self, scores: np.ndarray, tids: np.ndarray, weights: np.ndarray) -> None:
+        """Add the BM25 weights of the base's posting lists to `scores`.
+
+        A term in more than COMMON_SHARE of a large library (≥ COMMON_MIN postings) would cost
+        most of the query's time for little of its ranking: the rarer terms pick the
+        COMMON_CANDIDATES best rows first, and a common term then adds its weight to those rows
+        only (a binary search in its posting list, sorted by row). Below those sizes every term
+        is scored in full, so small libraries (and the evaluation) rank exactly."""
+        base_terms = len(self.w_ptr) - 1
+        cut = max(COMMON_MIN, COMMON_SHARE * self.n_base)
+        common = []
+        for tid, w in zip(tids.tolist(), weights.tolist(), strict=True):
+            if tid >= base_terms:
+                continue
+            s, e = int(self.w_ptr[tid]), int(self.w_ptr[tid + 1])
+            if e - s > cut:
+                common.append((s, e, w))
+            else:
+                scores[self.w_idx[s:e]] += np.float32(w) * self.w_val[s:e]
+        if not common:
+            return
+        found = np.flatnonzero(scores)
+        if len(found) == 0:  # only common terms: score them in full
+            for s, e, w in common:
+                scores[self.w_idx[s:e]] += np.float32(w) * self.w_val[s:e]
+            return
+        if len(found) > COMMON_CANDIDATES:
+            top = np.argpartition(scores[found], -COMMON_CANDIDATES)[-COMMON_CANDIDATES:]
+            found = np.sort(found[top])
+        for s, e, w in common:
+            postings = self.w_idx[s:e]
+            pos = np.minimum(np.searchsorted(postings, found), len(postings) - 1)
+            hit = postings[pos] == found
+            scores[found[hit]] += np.float32(w) * self.w_val[s:e][pos[hit]]
 
     def _expansion_weights(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
         """Near words the index knows, weighted as a share of the word they stand for."""
@@ -625,7 +701,7 @@ class TextIndex:
         )
         hit.shared_terms = [self.vocab.term(t) for _w, t in shared]
         for near, word in query.expansions.items():
-            tid = self.vocab.get(near)
+            tid = self.vocab.get(near)  # cached: looked up by the search already
             if tid is not None and tid in doc_tids and near not in query.terms:
                 hit.bridged.append((word, near))
         ind = int(fields["industry"])

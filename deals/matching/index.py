@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 # A process this far behind its snapshot replays the log anyway (correct, only slower) and the
 # index task asks for a new snapshot once this many changes pile up.
 SNAPSHOT_EVERY = 5_000
+# A snapshot build of at least this many documents tokenizes on every core (forked processes).
+PARALLEL_BUILD_MIN = 50_000
 
 
 @dataclass
@@ -229,7 +231,8 @@ def snapshot_build(kind: str, *, wait: bool = True) -> Snapshot | None:
         # log by every process that opens this snapshot (replaying is idempotent), never lost.
         generation, version = _state(kind)
         index = TextIndex()
-        index.build(load_docs(kind))
+        large = _model(kind).objects.count() >= PARALLEL_BUILD_MIN
+        index.build(load_docs(kind), workers=(os.cpu_count() or 1) if large else 1)
         return _publish(kind, index, generation, version, time.perf_counter() - started)
 
 

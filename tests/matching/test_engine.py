@@ -309,3 +309,38 @@ def test_a_snapshot_of_an_edited_index_is_compacted_and_can_be_saved_again(tmp_p
     loaded.upsert(Doc(4, "镉污染稻田修复", "钝化剂。"))
     loaded.save(tmp_path / "b")
     assert list(TextIndex.load(tmp_path / "b").b_ids) == [1, 2, 4]
+
+
+def test_common_terms_of_a_large_library_score_the_rarer_terms_candidates_exactly(monkeypatch):
+    docs = [Doc(i, f"注塑件技术{i % 7}", "注塑件 技术 方案") for i in range(1, 400)]
+    docs.append(Doc(1000, "注塑件缩痕随形冷却", "注塑件 缩痕 随形冷却 技术"))
+    docs.append(Doc(1001, "缩痕检测", "缩痕 检测"))
+    idx = _index(*docs)
+    query = _query("注塑件缩痕", "注塑件 技术 缩痕")
+    exact = [(h.id, h.score) for h in idx.search(query, limit=5)]
+    monkeypatch.setattr(engine, "COMMON_MIN", 10)
+    monkeypatch.setattr(engine, "COMMON_CANDIDATES", 3)
+    pruned = [(h.id, h.score) for h in idx.search(query, limit=5)]
+    # the documents with the rare term rank as before, with the same scores; documents with
+    # only the common terms are no longer candidates
+    assert {i for i, _s in exact[:2]} == {1000, 1001}
+    assert pruned == exact[:2]
+
+
+def test_a_new_index_never_shares_its_vocabulary_with_another():
+    a, b = TextIndex(), TextIndex()
+    a.upsert(Doc(1, "注塑件缩痕", "缩痕"))
+    assert "缩痕" in a.vocab and "缩痕" not in b.vocab
+
+
+def test_a_build_tokenizing_in_several_processes_gives_the_same_index(monkeypatch):
+    monkeypatch.setattr(engine, "BUILD_CHUNK", 3)
+    docs = [
+        Doc(i, f"注塑件缩痕{i}", MOULD[1] if i % 2 else "稻田土壤镉污染修复。")
+        for i in range(1, 12)
+    ]
+    one, two = TextIndex(), TextIndex()
+    one.build(docs)
+    two.build(docs, workers=2)
+    assert one.terms == two.terms and list(one.b_ids) == list(two.b_ids)
+    assert np.array_equal(one.w_val, two.w_val) and np.array_equal(one.w_idx, two.w_idx)

@@ -1,0 +1,92 @@
+"""One process of the host for bench_matching_1m: Django set up as a web worker is, then the
+API's selector. Prints JSON lines: its first query (index opened from the snapshot, no build),
+300 top-10 queries, the memory it added; then answers "probe" lines until stdin closes.
+
+Not a benchmark itself (bench/__main__.py runs only bench_*.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from decimal import Decimal
+from typing import Any
+
+
+def smaps() -> dict[str, float]:
+    """This process's memory in MB: rss, pss (its share of shared pages), private."""
+    out: dict[str, float] = {}
+    with open("/proc/self/smaps_rollup") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                out[parts[0].rstrip(":")] = int(parts[1]) / 1024
+    return {
+        "rss": out.get("Rss", 0.0),
+        "pss": out.get("Pss", 0.0),
+        "private": out.get("Private_Clean", 0.0) + out.get("Private_Dirty", 0.0),
+    }
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+    settings.MATCH_INDEX_DIR = os.environ["MATCH_INDEX_DIR"]
+    from deals.matching import engine, selectors
+    from deals.models import Demand
+
+    built: list[int] = []
+    real_build = engine.TextIndex.build
+
+    def counting_build(self: Any, docs: Any) -> None:
+        built.append(1)
+        real_build(self, docs)
+
+    engine.TextIndex.build = counting_build  # type: ignore[method-assign]
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        specs = json.load(fh)
+    needs = [Demand(id=10_000_000 + i, **n) for i, n in enumerate(specs)]
+    for need in needs:
+        need.budget = Decimal(need.budget) if need.budget else None
+    before = smaps()
+    started = time.perf_counter()
+    first = selectors.achievement_matches_for_demand(demand=needs[0], limit=10)
+    first_s = time.perf_counter() - started
+    times = []
+    for need in needs[1:]:
+        t0 = time.perf_counter()
+        results = selectors.achievement_matches_for_demand(demand=need, limit=10)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert len(results) == 10
+    times.sort()
+    after = smaps()
+    report = {
+        "first_s": first_s,
+        "first_found": len(first),
+        "built": len(built),
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(len(times) * 0.95) - 1],
+        "added": {k: after[k] - before[k] for k in after},
+        "total": after,
+    }
+    print(json.dumps(report), flush=True)
+    probe = Demand(id=30_000_000, title="", description="", region="330211", enterprise="基准")
+    for line in sys.stdin:
+        need = json.loads(line)
+        probe.title, probe.description = need["title"], need["description"]
+        ids = [
+            r["achievement"]["id"] for r in selectors.achievement_matches_for_demand(demand=probe)
+        ]
+        print(json.dumps({"ids": ids}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

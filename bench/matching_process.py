@@ -46,9 +46,9 @@ def main() -> None:
     built: list[int] = []
     real_build = engine.TextIndex.build
 
-    def counting_build(self: Any, docs: Any) -> None:
+    def counting_build(self: Any, docs: Any, workers: int = 1) -> None:
         built.append(1)
-        real_build(self, docs)
+        real_build(self, docs, workers)
 
     engine.TextIndex.build = counting_build  # type: ignore[method-assign]
     with open(sys.argv[1], encoding="utf-8") as fh:

@@ -27,9 +27,9 @@ def main() -> None:
     built: list[int] = []
     real_build = engine.TextIndex.build
 
-    def counting_build(self, docs):  # type: ignore[no-untyped-def]
+    def counting_build(self, docs, workers=1):  # type: ignore[no-untyped-def]
         built.append(1)
-        return real_build(self, docs)
+        return real_build(self, docs, workers)
 
     engine.TextIndex.build = counting_build  # type: ignore[method-assign]
     print(json.dumps({"ready": True}), flush=True)

@@ -53,6 +53,7 @@ class BrokerSerializer(UserSerializer):
 
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UserSerializer
+    experts_allowed = True  # an expert sees themselves only (users_visible_to)
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.users_visible_to(self.request.user)  # type: ignore[arg-type]

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("主管")
     FINANCE = "finance", _("财务")
     ADMIN = "admin", _("管理员")
+    # An outside expert (专家库): signs in to review only what a supervisor invited them to.
+    EXPERT = "expert", _("评审专家")
 
 
 class Organisation(models.Model):
@@ -82,6 +84,10 @@ class User(AbstractUser):
     @property
     def is_finance(self) -> bool:
         return self.effective_role == Role.FINANCE
+
+    @property
+    def is_expert(self) -> bool:
+        return self.effective_role == Role.EXPERT
 
 
 class BrokerProfile(models.Model):

@@ -32,7 +32,7 @@ def user_create(
     if actor is not None and not actor.is_admin:
         raise NotAllowed(_("只有管理员可以创建用户。"))
     if role not in Role.values:
-        raise ValidationFailed(_("角色应为 broker、supervisor、finance 或 admin。"))
+        raise ValidationFailed(_("角色应为 broker、supervisor、finance、expert 或 admin。"))
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(_("用户名已被占用，请换一个。"))
     region_code = resolve_region(region) if region else ""

@@ -229,11 +229,21 @@ class DealSerializer(serializers.ModelSerializer):
             pending = list(deal.transition_requests.filter(status=RequestStatus.PENDING))
         return PendingRequestSerializer(pending[0]).data if pending else None
 
-    def get_contract(self, deal: Deal) -> int | None:
+    def _extensions(self, deal: Deal) -> dict[str, Any]:
         extra = self.context.get("extensions")
         if extra is None:
             extra = resolve_deal_fields([deal.pk])
-        return extra.get(deal.pk, {}).get("contract")
+        return extra.get(deal.pk, {})
+
+    def get_contract(self, deal: Deal) -> int | None:
+        return self._extensions(deal).get("contract")
+
+    def to_representation(self, instance: Deal) -> dict[str, Any]:
+        """Plus the fields higher apps register (e.g. a challenge's `support_amount`)."""
+        data = super().to_representation(instance)
+        for name, value in self._extensions(instance).items():
+            data.setdefault(name, value)
+        return data
 
 
 class DealCreateSerializer(serializers.Serializer):

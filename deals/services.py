@@ -248,6 +248,54 @@ def demand_assert_region_editable(demand: Demand) -> None:
             )
 
 
+@transaction.atomic
+def deal_open_matched(
+    *,
+    actor: User,
+    demand: Demand,
+    achievement: Achievement,
+    lead_broker: User,
+    title: str = "",
+    reason: str,
+) -> Deal:
+    """Open a deal whose match a supervisor has already decided (an expert panel's award, say):
+    created in `intake`, the achievement linked as its candidate, moved to `matched`, each step in
+    the deal's history with the actor and `reason`. No transition request: the decision is the
+    supervisor's own, made where the match was judged."""
+    if not (actor.is_supervisor or actor.is_admin):
+        raise NotAllowed(_("只有主管可以直接以“成果匹配”阶段建立项目。"))
+    deal = deal_create(actor=actor, demand=demand, title=title, lead_broker=lead_broker)
+    link = DealAchievement(deal=deal, achievement=achievement, linked_by=actor, note=reason[:500])
+    _stamp(link, actor, reason)
+    link.save()
+    deal = _lock_deal(deal.pk)
+    transition = transition_for(deal, DealState.MATCHED)
+    assert transition is not None  # intake → matched is declared
+    blockers = transition_blockers(deal, transition, for_move=True)
+    if blockers:
+        raise ConditionsUnmet(_("还不能进入成果匹配阶段。"), blockers=blockers)
+    deal.match()
+    now = timezone.now()
+    deal.state_entered_at = now
+    deal.due_at = stage_due_at(deal.state, now)
+    _stamp(deal, actor, reason)
+    deal.save()
+    deal_id, actor_id = deal.pk, actor.pk
+
+    def announce() -> None:
+        deal_state_changed.send(
+            sender=Deal,
+            deal_id=deal_id,
+            from_state=DealState.INTAKE,
+            to_state=DealState.MATCHED,
+            actor_id=actor_id,
+            reason=reason,
+        )
+
+    transaction.on_commit(announce)
+    return deal
+
+
 def _require_broker_on(deal: Deal, user: User, what: str) -> None:
     if user.is_admin:
         return

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("deals.matching.api_urls")),
     path("", include("contracts.api_urls")),
     path("", include("rewards.api_urls")),
+    path("", include("challenges.api_urls")),
 ]
 
 api: list[URLPattern | URLResolver] = [
@@ -29,4 +30,5 @@ urlpatterns = [
     path("", include("deals.urls")),
     path("", include("contracts.urls")),
     path("", include("rewards.urls")),
+    path("", include("challenges.urls")),
 ]

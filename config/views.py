@@ -1,5 +1,5 @@
 """Pages composed above the apps: the role home at `/` and the deal page (the deal with its
-contract panel and, when this user may see it, its reward panel). Every other page is its app's."""
+contract panel, its expert reviews and, when this user may see it, its reward panel). Every other page is its app's."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import cast
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from brokers.views import sign_in
+from challenges.views import deal_expert_panel
 from contracts.views import contract_panel
 from deals import views as deal_views
 from deals.selectors import deal_get_for_user
@@ -30,6 +31,8 @@ def home(request: HttpRequest) -> HttpResponseBase:
         return deal_views.queue(request)
     if user.is_finance:
         return ledger(cast(AuthedHttpRequest, request))  # its user is a User (checked above)
+    if user.is_expert:
+        return redirect("review-home")
     return deal_views.board(request)
 
 
@@ -40,4 +43,5 @@ def deal_detail(request: AuthedHttpRequest, deal_id: int) -> HttpResponse:
     context = deal_views.deal_page_context(request, deal)
     context.update(contract_panel(user, deal, *context["stashed"]))
     context.update(reward_panel(user, deal.pk))
+    context["expert_panel"] = deal_expert_panel(user, deal)
     return render(request, "deals/deal_detail.html", context)

@@ -335,7 +335,7 @@ def history_rows(deal: Any) -> list[dict[str, Any]]:
             {
                 "at": event["at"],
                 "actor": (event.get("actor") or {}).get("name", ""),
-                "label": HISTORY_LABELS.get(code, code),
+                "label": event.get("label") or HISTORY_LABELS.get(code, code),
                 "code": code,
                 "move": move,
                 "comment": event.get("comment", ""),

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "deals",
     "contracts",
     "rewards",
+    "challenges",
     "demo",
 ]
 
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "brokers.confinement.ExpertConfinementMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -147,7 +149,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["brokers.confinement.ExpertConfined"],
     "DEFAULT_PAGINATION_CLASS": "common.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -188,11 +190,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60,
     },
     # Records achievements/needs whose on-commit index update was lost (window 30 min > period).
+    # Proposers of a decided challenge whose outcome mail was lost.
+    "challenges-sweep-unnotified": {
+        "task": "challenges.tasks.sweep_unnotified_proposers",
+        "schedule": 30 * 60,
+    },
     "matching-sweep-missed-changes": {
         "task": "deals.matching.sweep_missed_changes",
         "schedule": 10 * 60,
     },
 }
+
+# Mail (proposers told a challenge's outcome): the console unless a backend is configured.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DealDesk <noreply@dealdesk.local>")
+
+# Open challenges: proposal attachments (PDF/Office, checked by content) and the per-address limit.
+CHALLENGE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+CHALLENGE_ATTACHMENT_MAX_FILES = 5
+CHALLENGE_PROPOSAL_RATE = os.environ.get("CHALLENGE_PROPOSAL_RATE", "10/hour")
 
 # Time budget of each active stage, in Chinese working days (common.workdays: holidays and adjusted
 # weekends from chinese-calendar); paused time does not count. Past it a deal is overdue.

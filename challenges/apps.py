@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ChallengesConfig(AppConfig):
+    name = "challenges"
+    verbose_name = "揭榜挂帅与专家库"
+
+    def ready(self) -> None:
+        # `deals` asks, this app answers: the deal API's "support_amount" and the award's steps in
+        # the deal history are registered here, so `deals` never imports this app.
+        from challenges import tasks  # noqa: F401  (registers the tasks with the worker)
+        from challenges.selectors import deal_history_events, support_amounts_for_deals
+        from deals.extensions import register_deal_field, register_history_source
+
+        register_deal_field("support_amount", support_amounts_for_deals)
+        register_history_source(deal_history_events)

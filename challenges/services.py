@@ -48,6 +48,7 @@ from challenges.selectors import (
     proposal_conflict_reasons,
 )
 from common.exceptions import Conflict, NotAllowed, ValidationFailed
+from common.tasks import enqueue_on_commit
 from deals import services as deal_services
 from deals.models import AchievementKind, Deal, Demand, Industry
 
@@ -613,15 +614,10 @@ def review_submit(
 
 
 def _schedule_outcome_notice(challenge_id: int) -> None:
+    """After commit; a broker outage is logged and the periodic sweep sends it later."""
     from challenges.tasks import notify_proposers
 
-    def enqueue() -> None:
-        try:
-            notify_proposers.delay(challenge_id)
-        except Exception:  # a broker outage: the periodic sweep sends it later
-            logger.exception("could not enqueue outcome notice of challenge %s", challenge_id)
-
-    transaction.on_commit(enqueue)
+    enqueue_on_commit(notify_proposers, challenge_id)
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"deals"},
     {"contracts"},
     {"rewards"},
+    {"challenges"},
     {"demo"},
     {"config"},
 ]

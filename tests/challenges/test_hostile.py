@@ -106,7 +106,7 @@ SCRIPTS = [
     ("institution", '<img src=x onerror="alert(1)">'),
     ("team", "javascript:alert(1)"),
     ("schedule", "第一阶段 <a href=x>点我</a>"),
-    ("contact", "王老师\x00"),
+    ("contact", "王老师\x07"),
 ]
 
 

@@ -25,6 +25,7 @@ from rewards.explain import explanation_text
 from rewards.forms import LedgerFilterForm, PayForm
 from rewards.models import Reward, RewardStatus
 from rewards.permissions import (
+    decider_refusal,
     held_by_four_eyes,
     may_approve_reward,
     may_export_ledger,
@@ -89,6 +90,11 @@ def ledger(request: AuthedHttpRequest) -> HttpResponse:
 def _reward_action(request: AuthedHttpRequest, reward_id: int, action: str) -> HttpResponseRedirect:
     user = request.user
     reward: Reward = reward_get_for_user(user=user, reward_id=reward_id)
+    # Who asks comes first, as in the API: someone who may not decide sees why, not form errors.
+    allowed = may_approve_reward if action == "approve" else may_pay_reward
+    if not allowed(user, reward):
+        report_domain_error(request, decider_refusal(user, reward))
+        return redirect_back(request, reverse("ledger"))
     try:
         if action == "approve":
             services.reward_approve(

@@ -129,3 +129,10 @@ def test_a_colleague_in_finance_sees_the_approve_button_and_no_four_eyes_note(fi
     html = signed_in(finance).get("/ledger/").content.decode()
     assert f"/ledger/{reward.pk}/approve/" in html
     assert "您是受益人" not in html
+
+
+def test_a_broker_paying_with_an_empty_form_is_told_only_finance_may(broker, reward):
+    response = signed_in(broker).post(f"/ledger/{reward.pk}/pay/", {}, follow=True)
+    assert "只有本机构的财务人员或管理员" in response.content.decode()
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.CALCULATED

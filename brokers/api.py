@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from brokers import selectors, services
+from brokers.industries import Industry, industry_all, industry_label
 from brokers.models import BrokerProfile, Role, User
+from brokers.regions import region_children, region_search
 
 
 class TokenView(ObtainAuthToken):
@@ -77,3 +82,54 @@ class BrokerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.brokers_visible_to(self.request.user)  # type: ignore[arg-type]
+
+
+# --- reference data: regions and industries ------------------------------------------------------
+
+
+class RegionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    full_name = serializers.CharField()
+    level = serializers.CharField()
+    parent_code = serializers.CharField(source="parent")
+
+
+class RegionListView(APIView):
+    """`?q=` a name or code prefix (best first), or `?parent=` a code ("" = the provinces) for a
+    cascading picker. Open to everyone: the public forms use it."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description=_("名称或代码前缀")),
+            OpenApiParameter("parent", str, description=_("上级代码；留空为省级")),
+        ],
+        responses={200: RegionSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        if "parent" in request.query_params:
+            regions = region_children(request.query_params["parent"][:6])
+        else:
+            regions = region_search(request.query_params.get("q", "")[:50], limit=50)
+        return Response(RegionSerializer(regions, many=True).data)
+
+
+class IndustrySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    sector = serializers.CharField()
+
+    def get_name(self, industry: Industry) -> str:
+        return industry_label(industry.code)
+
+
+class IndustryListView(APIView):
+    """The industry catalogue (both levels, sector first): codes the other endpoints accept."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: IndustrySerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(IndustrySerializer(industry_all(), many=True).data)

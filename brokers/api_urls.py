@@ -9,5 +9,7 @@ router.register("brokers", api.BrokerViewSet, basename="broker")
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="auth-token"),
+    path("regions/", api.RegionListView.as_view(), name="region-list"),
+    path("industries/", api.IndustryListView.as_view(), name="industry-list"),
     *router.urls,
 ]

@@ -15,6 +15,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from brokers.industries import industry_label, resolve_industry
 from brokers.models import Role, User
 from brokers.regions import resolve_region
 from brokers.selectors import users_visible_to
@@ -48,8 +49,23 @@ class RegionField(serializers.CharField):
             raise serializers.ValidationError(exc.message) from exc
 
 
+class IndustryField(serializers.CharField):
+    """A code of the industry catalogue or its exact Chinese label (stored as the code)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not value:
+            return ""
+        try:
+            return resolve_industry(value)
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.message) from exc
+
+
 class DemandSerializer(serializers.ModelSerializer):
     region = RegionField(max_length=50)
+    industry = IndustryField(max_length=50, required=False, allow_blank=True)
+    industry_label = serializers.SerializerMethodField()
 
     class Meta:
         model = Demand
@@ -59,6 +75,7 @@ class DemandSerializer(serializers.ModelSerializer):
             "description",
             "enterprise",
             "industry",
+            "industry_label",
             "region",
             "budget",
             "deadline",
@@ -69,9 +86,14 @@ class DemandSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
+    def get_industry_label(self, obj: Demand) -> str:
+        return industry_label(obj.industry) if obj.industry else ""
+
 
 class AchievementSerializer(serializers.ModelSerializer):
     region = RegionField(max_length=50, required=False, allow_blank=True)
+    industry = IndustryField(max_length=50, required=False, allow_blank=True)
+    industry_label = serializers.SerializerMethodField()
 
     class Meta:
         model = Achievement
@@ -83,6 +105,7 @@ class AchievementSerializer(serializers.ModelSerializer):
             "kind",
             "patent_number",
             "industry",
+            "industry_label",
             "maturity",
             "asking_price",
             "region",
@@ -92,6 +115,9 @@ class AchievementSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
+
+    def get_industry_label(self, obj: Achievement) -> str:
+        return industry_label(obj.industry) if obj.industry else ""
 
 
 def _require_writer(user: User) -> None:

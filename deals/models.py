@@ -12,20 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from brokers.industries import industry_choices
 from brokers.models import Organisation, region_code_validator
 from deals import conditions as cond
-
-
-class Industry(models.TextChoices):
-    MANUFACTURING = "manufacturing", _("高端装备制造")
-    NEW_MATERIALS = "new_materials", _("新材料")
-    ELECTRONICS = "electronics", _("电子信息")
-    BIOMEDICINE = "biomedicine", _("生物医药")
-    NEW_ENERGY = "new_energy", _("新能源")
-    ENVIRONMENT = "environment", _("节能环保")
-    CHEMICALS = "chemicals", _("化工")
-    AGRICULTURE = "agriculture", _("现代农业")
-    OTHER = "other", _("其他")
 
 
 class Demand(models.Model):
@@ -34,7 +23,7 @@ class Demand(models.Model):
     title = models.CharField(_("需求名称"), max_length=200)
     description = models.TextField(_("需求描述"), max_length=20000)
     enterprise = models.CharField(_("需求企业"), max_length=200)
-    industry = models.CharField(_("行业"), max_length=30, choices=Industry.choices, blank=True)
+    industry = models.CharField(_("行业"), max_length=30, choices=industry_choices(), blank=True)
     region = models.CharField(_("所在地区代码"), max_length=6, validators=[region_code_validator])
     budget = models.DecimalField(
         _("预算（元）"),
@@ -87,7 +76,7 @@ class Achievement(models.Model):
         _("类型"), max_length=20, choices=AchievementKind.choices, default=AchievementKind.PATENT
     )
     patent_number = models.CharField(_("专利号"), max_length=40, null=True, blank=True, unique=True)
-    industry = models.CharField(_("行业"), max_length=30, choices=Industry.choices, blank=True)
+    industry = models.CharField(_("行业"), max_length=30, choices=industry_choices(), blank=True)
     maturity = models.PositiveSmallIntegerField(
         _("技术成熟度（1–9）"),
         null=True,

@@ -79,7 +79,7 @@ class DemandFactory(factory.django.DjangoModelFactory):
         "公司汽车内饰件注塑后表面出现缩痕和熔接线，良品率只有 82%，希望引进工艺优化或模具改进技术。"
     )
     enterprise = "宁波某汽车零部件有限公司"
-    industry = "manufacturing"
+    industry = "2"
     region = "330211"
     budget = Decimal("500000.00")
     contact = "王经理 13800000000"
@@ -94,7 +94,7 @@ class AchievementFactory(factory.django.DjangoModelFactory):
     owner = "浙江大学宁波研究院"
     kind = "patent"
     patent_number = factory.Sequence(lambda n: f"ZL2021{n:07d}.X")
-    industry = "manufacturing"
+    industry = "2"
     maturity = 6
     asking_price = Decimal("300000.00")
     region = "330100"

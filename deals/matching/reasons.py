@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from brokers.industries import industry_label
 from deals.matching.engine import Hit
-from deals.models import Industry
 
 MAX_TERMS = 5
 
@@ -42,8 +42,7 @@ def explain(
     if not hit.shared_terms and not hit.bridged:
         reasons.append(_("无共同关键词，仅按行业、价格、地区排序"))
     if hit.industry_same is True:
-        label = Industry(industry).label if industry in Industry.values else industry
-        reasons.append(_("同一技术领域：%(industry)s") % {"industry": label})
+        reasons.append(_("同一技术领域：%(industry)s") % {"industry": industry_label(industry)})
     elif hit.industry_same is False:
         reasons.append(_("注意：技术领域不同"))
     if hit.price_ratio is not None and asking is not None and budget is not None:

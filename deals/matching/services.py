@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from brokers.industries import resolve_industry
 from brokers.models import Role, User
 from common.exceptions import NotAllowed, ValidationFailed
 from common.tasks import enqueue_on_commit
@@ -35,7 +36,7 @@ from deals.matching import spreadsheet
 from deals.matching.index import record_changes
 from deals.matching.models import ImportJob, ImportKind, ImportStatus, MatchChange, MatchKind
 from deals.matching.tasks import index_updates_suppressed, run_import
-from deals.models import Achievement, AchievementKind, Demand, Industry
+from deals.models import Achievement, AchievementKind, Demand
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +183,17 @@ def parse_money(value: Any, field: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _choice(value: Any, field: str, choices: type[Industry] | type[AchievementKind]) -> str:
+def _industry(value: Any) -> str:
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        return resolve_industry(text)
+    except ValidationFailed as exc:
+        raise RowError("industry", exc.message) from exc
+
+
+def _choice(value: Any, field: str, choices: type[AchievementKind]) -> str:
     text = _text(value)
     if not text:
         return ""
@@ -241,7 +252,7 @@ def _clean_row(kind: str, columns: dict[str, int], raw: list[Any]) -> dict[str, 
     fields: dict[str, Any] = {}
     for name in ("title", "description", "region", "external_id"):
         attempt(name, lambda name=name: _text(cell(name)), fields)  # type: ignore[misc]
-    attempt("industry", lambda: _choice(cell("industry"), "industry", Industry), fields)
+    attempt("industry", lambda: _industry(cell("industry")), fields)
     if kind == ImportKind.ACHIEVEMENT:
         attempt("owner", lambda: _text(cell("owner")), fields)
         attempt("patent_number", lambda: _text(cell("patent_number")).upper(), fields)

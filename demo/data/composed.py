@@ -19,7 +19,7 @@ from demo.data.achievements import zl
 TECHNIQUES = [
     (
         "mao",
-        "new_materials",
+        "3",
         "{app}微弧氧化陶瓷膜层处理技术",
         "中国科学院宁波材料技术与工程研究所",
         "330211",
@@ -38,7 +38,7 @@ TECHNIQUES = [
     ),
     (
         "laser_clad",
-        "manufacturing",
+        "2",
         "{app}激光熔覆再制造技术",
         "浙江工业大学",
         "330100",
@@ -57,7 +57,7 @@ TECHNIQUES = [
     ),
     (
         "pvd",
-        "new_materials",
+        "3",
         "{app}用 PVD 纳米复合硬质涂层",
         "中国科学院宁波材料技术与工程研究所",
         "330211",
@@ -76,7 +76,7 @@ TECHNIQUES = [
     ),
     (
         "nitriding",
-        "manufacturing",
+        "2",
         "{app}离子渗氮强化工艺",
         "宁波工程学院",
         "330200",
@@ -94,7 +94,7 @@ TECHNIQUES = [
     ),
     (
         "vision",
-        "electronics",
+        "1",
         "{app}外观缺陷机器视觉检测系统",
         "宁波大学",
         "330200",
@@ -117,7 +117,7 @@ TECHNIQUES = [
     ),
     (
         "modified_plastic",
-        "new_materials",
+        "3",
         "{app}用改性塑料专用料",
         "南京工业大学",
         "320100",
@@ -138,7 +138,7 @@ TECHNIQUES = [
     ),
     (
         "wastewater",
-        "environment",
+        "7",
         "{app}处理与回用技术",
         "南京大学",
         "320113",
@@ -158,7 +158,7 @@ TECHNIQUES = [
     ),
     (
         "drying",
-        "agriculture",
+        "4.3",
         "{app}热泵干燥加工技术",
         "福建农林大学",
         "350100",
@@ -179,7 +179,7 @@ TECHNIQUES = [
     ),
     (
         "energy_retrofit",
-        "environment",
+        "7",
         "{app}节能改造技术",
         "东南大学",
         "320102",
@@ -200,7 +200,7 @@ TECHNIQUES = [
     ),
     (
         "iot_pdm",
-        "electronics",
+        "1",
         "{app}状态监测与预测性维护软件",
         "南京邮电大学",
         "320113",
@@ -220,7 +220,7 @@ TECHNIQUES = [
     ),
     (
         "preservation",
-        "agriculture",
+        "4.3",
         "{app}保鲜贮运技术",
         "宁波大学",
         "330200",
@@ -241,7 +241,7 @@ TECHNIQUES = [
     ),
     (
         "catalysis",
-        "chemicals",
+        "3.3",
         "{app}新型催化工艺",
         "南京工业大学",
         "320100",
@@ -260,7 +260,7 @@ TECHNIQUES = [
     ),
     (
         "robot_cell",
-        "manufacturing",
+        "2",
         "{app}机器人自动化工作站",
         "南京航空航天大学",
         "320102",
@@ -280,7 +280,7 @@ TECHNIQUES = [
     ),
     (
         "biofert",
-        "agriculture",
+        "4.3",
         "{app}防控微生物菌剂",
         "南京农业大学",
         "320102",
@@ -299,7 +299,7 @@ TECHNIQUES = [
     ),
     (
         "membrane",
-        "chemicals",
+        "3.3",
         "{app}膜分离技术",
         "南京工业大学",
         "320100",

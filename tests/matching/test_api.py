@@ -22,7 +22,7 @@ def library():  # type: ignore[no-untyped-def]
         "mould": AchievementFactory(
             title="注塑模具随形冷却水路设计",
             description="金属3D打印随形冷却水路，冷却时间缩短 30%，减少注塑件缩痕和翘曲。",
-            industry="manufacturing",
+            industry="2",
             asking_price=Decimal("300000.00"),
             maturity=7,
             region="330211",
@@ -30,7 +30,7 @@ def library():  # type: ignore[no-untyped-def]
         "deburr": AchievementFactory(
             title="注塑件飞边机器人去除",
             description="机器人自动去除注塑件飞边。",
-            industry="manufacturing",
+            industry="2",
             asking_price=Decimal("900000.00"),
             maturity=None,
             region="620100",
@@ -38,7 +38,7 @@ def library():  # type: ignore[no-untyped-def]
         "rice": AchievementFactory(
             title="稻田镉污染钝化修复剂",
             description="降低稻米镉含量。",
-            industry="agriculture",
+            industry="4.3",
             asking_price=None,
             region="",
         ),
@@ -50,7 +50,7 @@ def need():  # type: ignore[no-untyped-def]
     return DemandFactory(
         title="空调面板注塑后表面缩痕",
         description="厚壁处注塑后表面缩水凹陷，冷却时间长，成型周期慢。",
-        industry="manufacturing",
+        industry="2",
         budget=Decimal("500000.00"),
         region="330211",
     )
@@ -78,7 +78,7 @@ def test_need_matches_are_ranked_best_first_with_reasons(api, broker, library, n
     }
     reasons = top["reasons"]
     assert reasons[0].startswith("共同关键词：") and "缩痕" in reasons[0]
-    assert "同一技术领域：高端装备制造" in reasons
+    assert "同一技术领域：高端装备制造产业" in reasons
     assert any(r.startswith("报价在预算内") and "30 万元" in r and "50 万元" in r for r in reasons)
     assert any("成熟度 7 级" in r for r in reasons)
     assert "同一区县" in reasons
@@ -102,7 +102,7 @@ def test_unknown_need_is_404_and_anonymous_is_401(api, broker):
 
 
 def test_achievement_matches_rank_needs(api, broker, library, need):
-    DemandFactory(title="光伏板积灰", description="光伏组件积灰发电量下降。", industry="new_energy")
+    DemandFactory(title="光伏板积灰", description="光伏组件积灰发电量下降。", industry="6")
     response = api(broker).get(f"/api/v1/achievements/{library['mould'].pk}/matches/")
     assert response.status_code == 200
     results = response.json()["results"]
@@ -172,7 +172,7 @@ def test_created_edited_and_deleted_achievements_reach_the_next_query_incrementa
             title="厚壁注塑件缩痕抑制的气辅成型工艺",
             description="气体辅助注塑，消除厚壁部位缩痕凹陷，缩短冷却时间。",
             owner="宁波大学",
-            industry="manufacturing",
+            industry="2",
             region="330211",
         )
     assert new.pk in _matches(client, need)

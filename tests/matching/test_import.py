@@ -132,7 +132,7 @@ def test_good_rows_are_kept_and_every_bad_row_is_listed(
     assert any("与第 2 行重复" in e["message"] for e in job["errors"])
     mould = Achievement.objects.get(patent_number="ZL202110000001.1")
     assert (
-        mould.asking_price == 300000 and mould.maturity == 6 and mould.industry == "manufacturing"
+        mould.asking_price == 300000 and mould.maturity == 6 and mould.industry == "2"
     )
     assert mould.kind == "patent" and mould.created_by == broker
     assert mould.history.first().history_change_reason.startswith("批量导入")
@@ -202,7 +202,7 @@ def test_needs_import_with_external_ids_and_the_index_learns_them(
     assert str(Demand.objects.get(external_id="D-1").budget) == "500000.00"
     assert MatchChange.objects.filter(kind="demand").count() == 2  # one batch, no task per row
     mould = Achievement.objects.create(
-        title="随形冷却模具", description="减少注塑件缩痕", owner="大学", industry="manufacturing"
+        title="随形冷却模具", description="减少注塑件缩痕", owner="大学", industry="2"
     )
     found = client.get(f"/api/v1/achievements/{mould.pk}/matches/").json()["results"]
     assert found[0]["demand"]["title"] == "注塑件缩痕"

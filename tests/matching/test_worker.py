@@ -32,7 +32,7 @@ def test_an_achievement_saved_here_is_indexed_by_the_worker_and_found_by_the_nex
     real_worker, broker
 ):
     AchievementFactory(
-        title="稻田镉钝化", description="稻田土壤镉污染修复。", industry="agriculture"
+        title="稻田镉钝化", description="稻田土壤镉污染修复。", industry="4.3"
     )
     need = DemandFactory(
         title="风机法兰螺栓松动", description="塔筒法兰螺栓松动，想实时知道螺栓预紧力。"

@@ -424,7 +424,7 @@ def test_finance_cannot_open_a_deal_from_the_pool(finance):
 GOOD_NEED = {
     "title": "锂电池极片涂布厚度不均",
     "enterprise": "宁波某新能源科技有限公司",
-    "industry": "new_energy",
+    "industry": "6",
     "region": "镇海区",
     "description": "涂布面密度波动超过 3%，希望引进在线测厚与闭环控制技术。",
     "budget": "800000",
@@ -464,7 +464,7 @@ def test_public_achievement_form_creates_an_achievement(client):
             "owner": "中国科学院宁波材料技术与工程研究所",
             "kind": "patent",
             "patent_number": "ZL202310000001.2",
-            "industry": "new_materials",
+            "industry": "3",
             "maturity": "6",
             "asking_price": "1200000",
             "region": "330211",

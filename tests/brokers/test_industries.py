@@ -78,5 +78,7 @@ def test_the_industry_list_is_public(client):
 def test_lists_filter_by_industry_code(api, broker):
     DemandFactory(industry="2.5", title="海工")
     DemandFactory(industry="4.2", title="医疗器械")
-    titles = [d["title"] for d in api(broker).get("/api/v1/demands/?industry=2.5").json()["results"]]
+    titles = [
+        d["title"] for d in api(broker).get("/api/v1/demands/?industry=2.5").json()["results"]
+    ]
     assert titles == ["海工"]

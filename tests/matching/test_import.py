@@ -131,9 +131,7 @@ def test_good_rows_are_kept_and_every_bad_row_is_listed(
     assert all(e["message"] for e in job["errors"])
     assert any("与第 2 行重复" in e["message"] for e in job["errors"])
     mould = Achievement.objects.get(patent_number="ZL202110000001.1")
-    assert (
-        mould.asking_price == 300000 and mould.maturity == 6 and mould.industry == "2"
-    )
+    assert mould.asking_price == 300000 and mould.maturity == 6 and mould.industry == "2"
     assert mould.kind == "patent" and mould.created_by == broker
     assert mould.history.first().history_change_reason.startswith("批量导入")
     solar = Achievement.objects.get(title="光伏清扫机器人")

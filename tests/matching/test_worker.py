@@ -31,9 +31,7 @@ def _wait(predicate, timeout: float = 20.0) -> float:  # type: ignore[no-untyped
 def test_an_achievement_saved_here_is_indexed_by_the_worker_and_found_by_the_next_query(
     real_worker, broker
 ):
-    AchievementFactory(
-        title="稻田镉钝化", description="稻田土壤镉污染修复。", industry="4.3"
-    )
+    AchievementFactory(title="稻田镉钝化", description="稻田土壤镉污染修复。", industry="4.3")
     need = DemandFactory(
         title="风机法兰螺栓松动", description="塔筒法兰螺栓松动，想实时知道螺栓预紧力。"
     )

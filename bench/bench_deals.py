@@ -58,7 +58,7 @@ def _populate() -> dict:
                 title=f"第{i}号企业技术需求：精密零件表面处理工艺改进",
                 description="企业现有工艺良品率偏低，需要引进成熟技术。",
                 enterprise=f"宁波某制造有限公司{i}",
-                industry="manufacturing",
+                industry="2",
                 region="330211",
                 budget=Decimal("500000.00"),
             )

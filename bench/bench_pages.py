@@ -39,7 +39,7 @@ def _populate(n_deals: int, tag: str, *, busy: bool) -> dict[str, Any]:
             title=f"第{i}号需求：注塑件表面缩痕问题攻关",
             description="汽车内饰件注塑后表面出现缩痕和熔接线，希望引进工艺优化技术。",
             enterprise=f"宁波某汽车零部件有限公司{i}",
-            industry="manufacturing",
+            industry="2",
             region="330211",
         )
         deal = services.deal_create(actor=broker, demand=demand)
@@ -53,7 +53,7 @@ def _populate(n_deals: int, tag: str, *, busy: bool) -> dict[str, Any]:
             owner="浙江大学宁波研究院",
             kind="patent",
             patent_number=f"ZL2099{tag}{i:05d}.X",
-            industry="manufacturing",
+            industry="2",
             region="330100",
         )
         services.deal_link_achievement(deal=deal, achievement=achievement, actor=broker)

@@ -9,7 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from deals.models import Demand, Industry
+from brokers.industries import industry_grouped_choices
+from deals.models import Demand
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -114,5 +115,7 @@ class CloseForm(forms.Form):
 
 class ExpertSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=50)
-    field = forms.ChoiceField(required=False, choices=[("", _("全部领域")), *Industry.choices])
+    field = forms.ChoiceField(
+        required=False, choices=[("", _("全部领域")), *industry_grouped_choices()]
+    )
     region = forms.CharField(required=False, max_length=6)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from brokers.industries import resolve_industry
 from brokers.models import Role, User
 from brokers.regions import resolve_region
 from brokers.services import user_create
@@ -50,7 +51,7 @@ from challenges.selectors import (
 from common.exceptions import Conflict, NotAllowed, ValidationFailed
 from common.tasks import enqueue_on_commit
 from deals import services as deal_services
-from deals.models import AchievementKind, Deal, Demand, Industry
+from deals.models import AchievementKind, Deal, Demand
 
 logger = logging.getLogger(__name__)
 
@@ -176,20 +177,12 @@ def _industry_codes(raw: Any) -> list[str]:
         text = str(item).strip()
         if not text:
             continue
-        for code, label in Industry.choices:
-            if text.lower() == code or text == str(label):
-                if code not in codes:
-                    codes.append(code)
-                break
-        else:
-            raise ValidationFailed(
-                _("“%(v)s”不是行业代码，可选：%(opts)s。")
-                % {
-                    "v": text[:40],
-                    "opts": "、".join(f"{c}（{lbl}）" for c, lbl in Industry.choices),
-                },
-                code="bad_field",
-            )
+        try:
+            code = resolve_industry(text)
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, code="bad_field") from exc
+        if code not in codes:
+            codes.append(code)
     return codes
 
 

@@ -60,7 +60,7 @@ def challenge(supervisor, demand):
 
 def make_expert(supervisor, name: str, employer: str, **extra):  # type: ignore[no-untyped-def]
     username = extra.pop("username", "")
-    extra.setdefault("fields", ["manufacturing"])
+    extra.setdefault("fields", ["2"])
     extra.setdefault("region", "330200")
     return services.expert_create(
         actor=supervisor,

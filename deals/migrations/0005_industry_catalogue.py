@@ -35,7 +35,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deals', '0003_achievement_contact'),
+        ('deals', '0004_stage_pause'),
     ]
 
     operations = [

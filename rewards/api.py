@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from brokers.models import User
 from common.exceptions import ValidationFailed
 from rewards import exports, services
-from rewards.exceptions import NotFinance
+from rewards.exceptions import NotFinance, PolicyInvalid
 from rewards.explain import explanation_text
 from rewards.models import Basis, Clawback, Reward, RewardPolicy, RewardStatus, TierMode
 from rewards.permissions import (
@@ -114,7 +114,7 @@ def _tiers_in(data: dict[str, Any]) -> list[dict[str, Any]] | None:
         return None
     if any(t.get("rate") is None for t in tiers):
         # PATCH makes the nested fields optional; a tier without its rate means nothing.
-        raise ValidationFailed(_('每一档 tiers 都需要 rate（例如 "0.005"）。'))
+        raise PolicyInvalid(_('每一档 tiers 都需要 rate（例如 "0.005"）。'))
     return [
         {
             "up_to": None if t.get("up_to") is None else str(t["up_to"]),

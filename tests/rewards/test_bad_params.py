@@ -36,3 +36,4 @@ def test_a_policy_tier_without_its_rate_is_400(api, finance):
         format="json",
     )
     assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "policy_invalid"

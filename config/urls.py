@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
     path("", include("brokers.api_urls")),
+    path("", include("records.api_urls")),
     path("", include("deals.api_urls")),
     path("", include("deals.matching.api_urls")),
     path("", include("contracts.api_urls")),

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[set[str]] = [
     {"common"},
     {"brokers"},
+    {"records"},
     {"deals"},
     {"contracts"},
     {"rewards"},

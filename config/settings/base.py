@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "simple_history",
     "brokers",
+    "records",
     "deals",
     "contracts",
     "rewards",

@@ -442,10 +442,21 @@ def challenge_history(challenge: Challenge) -> list[dict[str, Any]]:
     (who and when, not the scores), the award or closing, each with actor and reason."""
     events: list[dict[str, Any]] = []
 
+    labels = {
+        "published": _("发布榜单"),
+        "proposal_submitted": _("收到揭榜方案"),
+        "expert_invited": _("邀请评审专家"),
+        "reviewed": _("专家评分"),
+        "awarded": _("授予"),
+        "closed": _("关闭"),
+        "proposer_notified": _("已通知揭榜单位"),
+    }
+
     def add(at: Any, user: Any, event: str, comment: str = "") -> None:
         events.append(
             {
                 "at": at,
+                "label": str(labels.get(event, event)),
                 "actor": None
                 if user is None
                 else {"id": user.pk, "username": user.username, "name": str(user)},

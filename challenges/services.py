@@ -166,7 +166,7 @@ def _criteria(raw: Any) -> list[dict[str, Any]]:
             raise ValidationFailed(
                 _("评审标准“%(name)s”重复了。") % {"name": name}, code="bad_criteria"
             )
-        out.append({"name": name, "weight": str(weight.normalize())})
+        out.append({"name": name, "weight": format(weight.normalize(), "f")})
     return out
 
 

@@ -56,6 +56,7 @@ def test_a_challenge_from_publication_to_award(
     )
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "open"
+    assert [c["weight"] for c in response.json()["criteria"]] == ["50", "30", "20"]
     challenge_id = response.json()["id"]
 
     public = client_for(None)

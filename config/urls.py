@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("contracts.api_urls")),
     path("", include("rewards.api_urls")),
     path("", include("challenges.api_urls")),
+    path("", include("notifications.api_urls")),
 ]
 
 api: list[URLPattern | URLResolver] = [
@@ -32,4 +33,5 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("rewards.urls")),
     path("", include("challenges.urls")),
+    path("", include("notifications.urls")),
 ]

@@ -16,3 +16,10 @@ class ContractsConfig(AppConfig):
         register_check("agreement_complete", agreement_complete_blockers)
         register_deal_field("contract", contract_ids_for_deals)
         register_history_source(deal_history_events)
+
+        from django.db.models.signals import post_save
+
+        from contracts.models import ContractDocument
+        from contracts.notify import document_saved
+
+        post_save.connect(document_saved, sender=ContractDocument, dispatch_uid="contract-notify")

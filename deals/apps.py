@@ -11,17 +11,26 @@ class DealsConfig(AppConfig):
         from common.workdays import calendar_check
 
         register(calendar_check)
+        from django.db.models.signals import post_save
         from django_fsm.signals import post_transition
 
+        from deals import notify as deal_notify
         from deals import tasks  # noqa: F401  (registers the sweep with the worker)
         from deals.matching import wiring
-        from deals.models import Deal
+        from deals.models import Deal, TransitionRequest
         from deals.services import close_pause_on_move
 
         def on_transition(sender: type, instance: Deal, **kwargs: object) -> None:
             close_pause_on_move(instance)
+            deal_notify.deal_moved(instance)
 
         post_transition.connect(on_transition, sender=Deal, weak=False, dispatch_uid="deal-pause")
+        post_save.connect(
+            deal_notify.request_saved,
+            sender=TransitionRequest,
+            weak=False,
+            dispatch_uid="request-notify",
+        )
 
         # Keep the matching index current whenever a need or an achievement is written.
         wiring.connect()

@@ -27,6 +27,7 @@ from common.exceptions import (
 )
 from common.history import stamp as _stamp
 from deals import budgets
+from deals import notify as deal_notify
 from deals.budgets import request_is_unanswered, stage_due_at
 from deals.conditions import record_verdicts
 from deals.extensions import deal_lock_reasons
@@ -680,6 +681,7 @@ def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
     workdays.is_workday(timezone.localtime(now).date())  # fail loudly past the calendar
     _fill_unknown_deadlines(now)
     created = 0
+    fresh: list[Escalation] = []
     overdue = Deal.objects.filter(due_at__lt=now, paused_at__isnull=True).exclude(
         state__in=TERMINAL_STATES
     )
@@ -697,6 +699,8 @@ def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
             },
         )
         created += new
+        if new:
+            fresh.append(_escalation)
     # Calendar time is never shorter than working time: only older requests can qualify.
     limit = now - dt.timedelta(hours=settings.REQUEST_ANSWER_BUDGET_HOURS)
     stale = TransitionRequest.objects.filter(status=RequestStatus.PENDING, requested_at__lt=limit)
@@ -713,6 +717,10 @@ def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
             },
         )
         created += new
+        if new:
+            fresh.append(_escalation)
+    deal_notify.escalations_announce(fresh)
+    deal_notify.budget_warnings(now)
     return created
 
 

@@ -49,6 +49,13 @@ class RewardsConfig(AppConfig):
 
         register_deal_lock(reward_lock)
 
+        from django.db.models.signals import post_save
+
+        from rewards.models import Reward
+        from rewards.notify import reward_saved
+
+        post_save.connect(reward_saved, sender=Reward, dispatch_uid="rewards-notify")
+
         deal_state_changed.connect(on_deal_state_changed, dispatch_uid="rewards.deal_registered")
         registration_cancelled.connect(
             on_registration_cancelled, dispatch_uid="rewards.registration_cancelled"

@@ -18,6 +18,7 @@ LAYERS: list[set[str]] = [
     {"common"},
     {"brokers"},
     {"records"},
+    {"notifications"},
     {"deals"},
     {"contracts"},
     {"rewards"},

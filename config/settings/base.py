@@ -5,6 +5,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "simple_history",
     "brokers",
     "records",
+    "notifications",
     "deals",
     "contracts",
     "rewards",
@@ -92,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -180,6 +183,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE = {
+    # Notification e-mail: the daily digests (08:00 Asia/Shanghai) and any immediate ones left.
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "deals-sweep-stalled": {"task": "deals.tasks.sweep_stalled_deals", "schedule": 15 * 60},
     # Registered deals whose reward task was lost, and rewards still waiting for a policy.
     "rewards-sweep-registered": {
@@ -253,3 +261,17 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# E-mail (notifications): the console by default; SMTP when EMAIL_HOST is set.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DealDesk <noreply@localhost>")
+# Links in e-mails start with this (the address people reach the site at).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

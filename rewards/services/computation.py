@@ -287,6 +287,10 @@ def _compute_chunk(
             for r, shares in recomputed
             for u, s, lead, a, m in shares
         )
+    if new_shares:  # the SQL path writes no post_save: announce the computed rewards here
+        from rewards.notify import rewards_computed
+
+        rewards_computed(deal_ids=list(new_shares))
     return out
 
 

@@ -1,0 +1,199 @@
+"""What the deal pipeline tells people (through the notifications app below it).
+
+- a request waiting for a decision → the supervisors of the deal's organisation;
+- a decision on a request → the broker who asked;
+- an overdue stage or a request unanswered for 48 working hours (escalations) → the supervisors;
+  resolved when the deal moves or the request is decided;
+- a stage at 80% of its budget → the deal's brokers, once per deal and stage visit.
+Each is keyed, so a repeated event or a re-run sweep announces nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brokers.models import Role, User
+from common import workdays
+from deals import budgets
+from deals.models import (
+    ACTIVE_STATES,
+    Deal,
+    DealBroker,
+    DealState,
+    Escalation,
+    EscalationKind,
+    RequestStatus,
+    TransitionRequest,
+)
+from notifications import kinds
+from notifications.services import (
+    Note,
+    Recipients,
+    existing_keys,
+    notifications_resolve,
+    notify,
+    notify_many,
+    supervisors_of,
+)
+
+WARN_SHARE = 0.8  # of the stage budget
+
+
+def _deal_url(deal_id: int) -> str:
+    return reverse("deal-detail", args=[deal_id])
+
+
+def request_saved(sender: Any, instance: TransitionRequest, created: bool, **kwargs: Any) -> None:
+    deal = instance.deal
+    target = DealState(instance.target).label
+    if created and instance.status == RequestStatus.PENDING:
+        requester = instance.requested_by_id
+        notify(
+            recipients=lambda: supervisors_of(deal.organisation_id).exclude(pk=requester),
+            kind=kinds.REQUEST_WAITING,
+            text=_("“%(deal)s”申请变更到“%(target)s”，等待您审批。")
+            % {"deal": deal.title, "target": target},
+            key=f"request-{instance.pk}-waiting",
+            deal_id=deal.pk,
+            url=_deal_url(deal.pk),
+        )
+        return
+    if instance.status == RequestStatus.PENDING:
+        return
+    if instance.status in (RequestStatus.APPROVED, RequestStatus.REJECTED):
+        verdict = _("已批准") if instance.status == RequestStatus.APPROVED else _("已驳回")
+        text = _("您对“%(deal)s”变更到“%(target)s”的申请%(verdict)s。") % {
+            "deal": deal.title,
+            "target": target,
+            "verdict": verdict,
+        }
+        if instance.decision_comment:
+            text += _("意见：%(comment)s") % {"comment": instance.decision_comment}
+        notify(
+            recipients=[instance.requested_by_id],
+            kind=kinds.REQUEST_DECIDED,
+            text=text,
+            key=f"request-{instance.pk}-decided",
+            deal_id=deal.pk,
+            url=_deal_url(deal.pk),
+        )
+    _resolve(
+        Escalation.objects.filter(
+            deal_id=deal.pk,
+            kind=EscalationKind.REQUEST_UNANSWERED,
+            key=f"request-{instance.pk}",
+        ),
+        extra_keys=[f"request-{instance.pk}-waiting"],
+    )
+
+
+def deal_moved(deal: Deal) -> None:
+    """The deal left its stage: its overdue escalations no longer wait."""
+    if deal.pk:
+        _resolve(Escalation.objects.filter(deal_id=deal.pk, kind=EscalationKind.STAGE_OVERDUE))
+
+
+def _resolve(escalations: Any, extra_keys: Iterable[str] = ()) -> None:
+    open_ones = list(escalations.filter(resolved_at__isnull=True).values_list("pk", flat=True))
+    if open_ones:
+        Escalation.objects.filter(pk__in=open_ones).update(resolved_at=timezone.now())
+    keys = [f"escalation-{pk}" for pk in open_ones] + list(extra_keys)
+    if keys:
+        notifications_resolve(keys=keys)
+
+
+def _supervisors_by_org(org_ids: Iterable[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
+    rows = User.objects.filter(
+        organisation_id__in=set(org_ids), role=Role.SUPERVISOR, is_active=True
+    ).values_list("organisation_id", "pk")
+    for org_id, user_id in rows:
+        found[org_id].append(user_id)
+    return found
+
+
+def escalations_announce(escalations: list[Escalation]) -> None:
+    """New escalations become notifications of the organisation's supervisors."""
+    if not escalations:
+        return
+    orgs = dict(
+        Deal.objects.filter(pk__in={e.deal_id for e in escalations}).values_list(
+            "pk", "organisation_id"
+        )
+    )
+    supervisors = _supervisors_by_org(orgs.values())
+    kind_of = {
+        EscalationKind.STAGE_OVERDUE: kinds.DEAL_OVERDUE,
+        EscalationKind.REQUEST_UNANSWERED: kinds.REQUEST_UNANSWERED,
+    }
+    items: list[tuple[Recipients, Note]] = [
+        (
+            supervisors.get(orgs.get(e.deal_id, 0), []),
+            Note(
+                kind=kind_of[EscalationKind(e.kind)],
+                text=e.message,
+                key=f"escalation-{e.pk}",
+                deal_id=e.deal_id,
+                url=_deal_url(e.deal_id),
+            ),
+        )
+        for e in escalations
+    ]
+    notify_many(items)
+
+
+def budget_warnings(now: dt.datetime) -> int:
+    """Deals whose running stage has used 80% of its budget: tell their brokers, once."""
+    candidates = list(
+        Deal.objects.filter(
+            state__in=ACTIVE_STATES, paused_at__isnull=True, due_at__isnull=False
+        ).values_list("pk", "title", "state", "state_entered_at", "due_at")
+    )
+    due_now = []
+    for pk, title, state, entered, due in candidates:
+        budget = budgets.stage_budget_seconds(state)
+        if not budget:
+            continue
+        left = workdays.working_seconds(now, due) if due > now else 0.0
+        if left <= (1 - WARN_SHARE) * budget:
+            due_now.append((pk, title, state, entered, due))
+    keys = {
+        pk: f"budget80-{pk}-{state}@{entered.isoformat()}" for pk, _t, state, entered, _d in due_now
+    }
+    done = existing_keys(keys.values())
+    due_now = [row for row in due_now if keys[row[0]] not in done]
+    if not due_now:
+        return 0
+    brokers: dict[int, list[int]] = defaultdict(list)
+    for deal_id, user_id in DealBroker.objects.filter(
+        Q(deal_id__in=[row[0] for row in due_now])
+    ).values_list("deal_id", "user_id"):
+        brokers[deal_id].append(user_id)
+    items: list[tuple[Recipients, Note]] = [
+        (
+            brokers[pk],
+            Note(
+                kind=kinds.BUDGET_80,
+                text=_("“%(deal)s”的“%(state)s”阶段已用去 80%% 的时限，期限 %(due)s。")
+                % {
+                    "deal": title,
+                    "state": DealState(state).label,
+                    "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+                },
+                key=keys[pk],
+                deal_id=pk,
+                url=_deal_url(pk),
+            ),
+        )
+        for pk, title, state, _entered, due in due_now
+    ]
+    notify_many(items)
+    return len(items)

@@ -262,16 +262,13 @@ LOGGING = {
     },
 }
 
-# E-mail (notifications): the console by default; SMTP when EMAIL_HOST is set.
+# SMTP for e-mail (notifications, challenges) when EMAIL_HOST is set; the console otherwise.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DealDesk <noreply@localhost>")
 # Links in e-mails start with this (the address people reach the site at).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

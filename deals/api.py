@@ -74,6 +74,7 @@ class DemandSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "enterprise",
+            "enterprise_record",
             "industry",
             "industry_label",
             "region",
@@ -84,7 +85,7 @@ class DemandSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at", "enterprise_record", "owner_record"]
 
     def get_industry_label(self, obj: Demand) -> str:
         return industry_label(obj.industry) if obj.industry else ""
@@ -102,6 +103,7 @@ class AchievementSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "owner",
+            "owner_record",
             "kind",
             "patent_number",
             "industry",
@@ -114,7 +116,7 @@ class AchievementSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at", "enterprise_record", "owner_record"]
 
     def get_industry_label(self, obj: Achievement) -> str:
         return industry_label(obj.industry) if obj.industry else ""

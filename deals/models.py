@@ -23,6 +23,16 @@ class Demand(models.Model):
     title = models.CharField(_("需求名称"), max_length=200)
     description = models.TextField(_("需求描述"), max_length=20000)
     enterprise = models.CharField(_("需求企业"), max_length=200)
+    # The enterprise as a record (found or created from the name in the services), so the
+    # enterprises served can be counted; `enterprise` keeps the name as typed.
+    enterprise_record = models.ForeignKey(
+        "records.Enterprise",
+        verbose_name=_("企业档案"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="demands",
+    )
     industry = models.CharField(_("行业"), max_length=30, choices=industry_choices(), blank=True)
     region = models.CharField(_("所在地区代码"), max_length=6, validators=[region_code_validator])
     budget = models.DecimalField(
@@ -72,6 +82,14 @@ class Achievement(models.Model):
     title = models.CharField(_("成果名称"), max_length=200)
     description = models.TextField(_("成果简介"), max_length=20000)
     owner = models.CharField(_("权利人（单位）"), max_length=200)
+    owner_record = models.ForeignKey(
+        "records.Institution",
+        verbose_name=_("权利人档案"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="achievements",
+    )
     kind = models.CharField(
         _("类型"), max_length=20, choices=AchievementKind.choices, default=AchievementKind.PATENT
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
 from brokers.models import User
+from brokers.regions import region_get
 from common import workdays
 from common.exceptions import (
     AlreadyDecided,
@@ -48,6 +49,7 @@ from deals.models import (
 )
 from deals.selectors import deal_is_broker
 from deals.signals import deal_state_changed
+from records.services import enterprise_find_or_create, institution_find_or_create
 
 HUNDRED = Decimal("100.00")
 
@@ -132,14 +134,38 @@ def _lock_deal(deal_id: int) -> Deal:
 # --- needs and achievements ---------------------------------------------------------------------
 
 
+def _known_region(code: str) -> str:
+    return code if code and region_get(code) else ""
+
+
+def _link_enterprise(demand: Demand, actor: User | None) -> None:
+    """The need points to its enterprise's record: found by name, created the first time."""
+    demand.enterprise_record = enterprise_find_or_create(
+        actor=actor, name=demand.enterprise, region=_known_region(demand.region)
+    )
+
+
+def _link_owner(achievement: Achievement, actor: User | None) -> None:
+    achievement.owner_record = (
+        institution_find_or_create(
+            actor=actor, name=achievement.owner, region=_known_region(achievement.region)
+        )
+        if achievement.owner.strip()
+        else None
+    )
+
+
+@transaction.atomic
 def demand_create(*, actor: User | None, reason: str = "新建需求", **fields: Any) -> Demand:
     demand = Demand(created_by=actor if actor and actor.pk else None, **fields)
     demand.full_clean()
+    _link_enterprise(demand, actor)
     _stamp(demand, actor, reason)
     demand.save()
     return demand
 
 
+@transaction.atomic
 def demand_update(
     *, demand: Demand, actor: User, reason: str = "修改需求", **fields: Any
 ) -> Demand:
@@ -151,21 +177,26 @@ def demand_update(
     for key, value in changed.items():
         setattr(demand, key, value)
     demand.full_clean()
+    if "enterprise" in changed:
+        _link_enterprise(demand, actor)
     _stamp(demand, actor, reason)
     demand.save()
     return demand
 
 
+@transaction.atomic
 def achievement_create(
     *, actor: User | None, reason: str = "新建成果", **fields: Any
 ) -> Achievement:
     achievement = Achievement(created_by=actor if actor and actor.pk else None, **fields)
     achievement.full_clean()
+    _link_owner(achievement, actor)
     _stamp(achievement, actor, reason)
     achievement.save()
     return achievement
 
 
+@transaction.atomic
 def achievement_update(
     *, achievement: Achievement, actor: User, reason: str = "修改成果", **fields: Any
 ) -> Achievement:
@@ -175,6 +206,8 @@ def achievement_update(
     for key, value in changed.items():
         setattr(achievement, key, value)
     achievement.full_clean()
+    if "owner" in changed:
+        _link_owner(achievement, actor)
     _stamp(achievement, actor, reason)
     achievement.save()
     return achievement

@@ -115,3 +115,36 @@ def test_enterprises_api_finds_by_name_or_credit_code(api, broker, client):
     assert api(broker).get("/api/v1/enterprises/?q=" + "x" * 5000).status_code == 200
     assert client.get("/api/v1/enterprises/").status_code in (401, 403)
     assert api(broker).get("/api/v1/institutions/?q=大学").status_code == 200
+
+
+@pytest.mark.django_db
+def test_needs_point_to_their_enterprise_and_achievements_to_their_owner(api, broker):
+    body = {
+        "title": "注塑件缩痕",
+        "description": "缩痕。",
+        "enterprise": "宁波甬欣模塑有限公司",
+        "region": "镇海区",
+    }
+    first = api(broker).post("/api/v1/demands/", body, format="json").json()
+    second = api(broker).post("/api/v1/demands/", {**body, "title": "翘曲"}, format="json").json()
+    assert first["enterprise_record"] == second["enterprise_record"] is not None
+    enterprise = Enterprise.objects.get()
+    assert enterprise.name == "宁波甬欣模塑有限公司" and enterprise.region == "330211"
+    assert enterprise.demands.count() == 2
+    bad = api(broker).post("/api/v1/demands/", {**body, "region": "火星"}, format="json")
+    assert bad.status_code == 400 and Enterprise.objects.count() == 1
+    achievement = (
+        api(broker)
+        .post(
+            "/api/v1/achievements/",
+            {
+                "title": "随形冷却",
+                "description": "3D 打印水路。",
+                "owner": "浙江大学",
+                "kind": "patent",
+            },
+            format="json",
+        )
+        .json()
+    )
+    assert Institution.objects.get(pk=achievement["owner_record"]).name == "浙江大学"

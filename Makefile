@@ -48,7 +48,7 @@ demo: install ## migrate and load the Chinese demo data only (idempotent); print
 	$(BIN)/python manage.py load_demo
 
 worker: install ## a Celery worker on $$REDIS_URL
-	$(BIN)/celery -A config worker -l info --concurrency 2 --max-tasks-per-child 50
+	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker -l info --concurrency 2 --max-tasks-per-child 50
 
 clean: ## remove the venv and local databases
 	rm -rf $(VENV) db.sqlite3 media

@@ -10,16 +10,31 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
 from brokers import selectors, services
 from brokers.industries import Industry, industry_all, industry_label
+from brokers.lockout import lockout_message
 from brokers.models import BrokerProfile, Role, User
 from brokers.regions import region_children, region_search
 
 
 class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}; wrong credentials → 400."""
+    """POST {"username", "password"} → {"token"}; wrong credentials → 400; too many failures for
+    the user name or the address → 429 `locked_out` (django-axes sees the request: the serializer
+    calls `authenticate(request=...)`); throttled per address (scope `auth`)."""
+
+    throttle_scope = "auth"
+    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]  # ObtainAuthToken has none
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # axes marks whichever request object it was handed (DRF's, or the Django one inside)
+        if getattr(self.request, "axes_locked_out", False) or getattr(
+            self.request._request, "axes_locked_out", False
+        ):
+            return Response({"detail": lockout_message(), "code": "locked_out"}, status=429)
+        return super().handle_exception(exc)
 
 
 class UserSerializer(serializers.ModelSerializer):

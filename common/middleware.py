@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
@@ -88,3 +89,49 @@ class HostileInputMiddleware:
                 )
             return None
         return None  # other bodies (files) may hold any byte; their readers check them
+
+
+def _trusted(address: str) -> bool:
+    from django.conf import settings
+
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in settings.TRUSTED_PROXIES:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+class TrustedProxyMiddleware:
+    """Believe X-Forwarded-For / X-Forwarded-Proto only from the load balancers listed in
+    TRUSTED_PROXIES. From anyone else the headers are dropped, so a client cannot claim another
+    address (and dodge the sign-in lockout) or claim https."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        meta = request.META
+        peer = meta.get("REMOTE_ADDR", "")
+        if _trusted(peer):
+            hops = [h.strip() for h in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+            # walk from the right: the first address that is not one of our proxies is the client
+            for hop in reversed(hops):
+                if not _trusted(hop):
+                    meta["REMOTE_ADDR"] = hop
+                    break
+        else:
+            meta.pop("HTTP_X_FORWARDED_FOR", None)
+            meta.pop("HTTP_X_FORWARDED_PROTO", None)
+        return self.get_response(request)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address as TrustedProxyMiddleware established it (axes and throttles)."""
+    request = getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
+    return str(request.META.get("REMOTE_ADDR", ""))

@@ -27,6 +27,15 @@ def fresh_match_index(settings, tmp_path):  # type: ignore[no-untyped-def]
     index.forget()
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():  # type: ignore[no-untyped-def]
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def org():
     return OrganisationFactory(name="宁波市镇海区科技成果转移中心", region="330211")

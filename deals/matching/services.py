@@ -422,6 +422,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
             rows = list(itertools.islice(rows_iter, spreadsheet.MAX_IMPORT_ROWS + 1))
     except ValidationFailed as exc:
         return _fail(job, exc.message)
+    except Exception:
+        logger.exception("import %s: the file could not be read", job_id)
+        return _fail(job, _("文件无法读取，请检查后重新导出为 CSV 或 XLSX。"))
     if len(rows) > spreadsheet.MAX_IMPORT_ROWS:
         return _fail(
             job,
@@ -431,6 +434,39 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job.created_count = job.updated_count = job.unchanged_count = 0
     job.errors = []
     job.save()
+    # All or nothing: the rows are written in one transaction. A row that fails validation is
+    # listed in `errors` and skipped; anything else that goes wrong rolls the whole file back
+    # and the job ends `failed` with the reason (docs/deploy.md, "Imports").
+    changes: dict[str, list[int]] = {}
+    try:
+        with transaction.atomic():
+            _write_rows(job, kind, columns, rows, changes)
+    except Exception as exc:
+        logger.exception("import %s failed while writing", job_id)
+        job.refresh_from_db()
+        job.progress = 0
+        job.created_count = job.updated_count = job.unchanged_count = 0
+        job.save(update_fields=["progress", "created_count", "updated_count", "unchanged_count"])
+        return _fail(
+            job,
+            _("导入失败，已全部撤销（未写入任何一行）：%(e)s") % {"e": str(exc)[:200]},
+        )
+    for match_kind, ids in changes.items():
+        record_changes(match_kind, ids)
+    job.status = ImportStatus.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    logger.info("import %s done: %s", job.pk, job.created_count)
+    return job
+
+
+def _write_rows(
+    job: ImportJob,
+    kind: str,
+    columns: dict[str, int],
+    rows: list[tuple[int, list[Any]]],
+    changes: dict[str, list[int]],
+) -> None:
     seen: dict[tuple[str, str], int] = {}
     match_kind = MatchKind.ACHIEVEMENT if kind == ImportKind.ACHIEVEMENT else MatchKind.DEMAND
     for start in range(0, len(rows), BATCH):
@@ -491,12 +527,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 ]
             )
         if changed:
-            record_changes(match_kind, changed)
-    job.status = ImportStatus.DONE
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
-    logger.info("import %s done: %s", job.pk, job.created_count)
-    return job
+            changes.setdefault(match_kind, []).extend(changed)
 
 
 def _fail(job: ImportJob, message: str) -> ImportJob:

@@ -1,9 +1,18 @@
-"""Reading uploaded CSV and XLSX files as rows, with the checks that make a bad upload a 400."""
+"""Reading uploaded CSV and XLSX files as rows, with the checks that make a bad upload a 400.
+
+Hostile files are bounded by what they really contain, never by what they declare: an XLSX's
+declared sheet dimension is ignored (`reset_dimensions`), the unpacked size of the workbook is
+capped (a zip bomb), and every row is checked as it is read: at most `MAX_COLUMNS` cells, no cell
+longer than `MAX_CELL_CHARS`, no NUL byte, and the whole file read within `READ_BUDGET_SECONDS`.
+A file that breaks one of these is refused with the row number and the reason.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -15,6 +24,10 @@ from common.exceptions import ValidationFailed
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # the XLSX's parts once unzipped, as its directory declares
+READ_BUDGET_SECONDS = 60.0
 CSV, XLSX = "csv", "xlsx"
 
 Row = tuple[int, list[Any]]  # (row number as the user sees it in the sheet, cell values)
@@ -54,11 +67,11 @@ def sniff(head: bytes, filename: str, size: int) -> str:
 def _decode(data: bytes, partial: bool = False) -> str:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            # The sniffed head may end in the middle of a multi-byte character.
-            if partial and exc.start >= len(data) - 3 and encoding == "utf-8-sig":
-                return data[: exc.start].decode(encoding)
+            # The sniffed head may end in the middle of a multi-byte character: an incremental
+            # decoder leaves that tail out (slicing by the error's offset miscounts after a BOM).
+            return codecs.getincrementaldecoder(encoding)().decode(data, final=not partial)
+        except UnicodeDecodeError:
+            continue
     raise ValidationFailed(
         _("CSV 文件编码无法识别，请另存为 UTF-8 编码的 CSV。"), code="unsupported_file"
     )
@@ -68,13 +81,74 @@ def _blank(values: list[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
 
 
+def _check_zip(fileobj: IO[bytes]) -> None:
+    """A zip bomb is refused before openpyxl unpacks anything: the parts' declared sizes are
+    capped (Python's zipfile never returns more than a part declares)."""
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationFailed(
+            _("XLSX 文件已损坏或不是 Excel 工作簿，请重新导出。"), code="unsupported_file"
+        ) from exc
+    finally:
+        fileobj.seek(0)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationFailed(
+            _("XLSX 解压后过大（超过 %(max)d MB），请删去多余的工作表或拆分后再导入。")
+            % {"max": MAX_UNPACKED_BYTES // 1024 // 1024},
+            code="file_too_large",
+        )
+
+
+def _rejected(number: int, reason: str) -> ValidationFailed:
+    return ValidationFailed(
+        _("第 %(row)d 行：%(reason)s") % {"row": number, "reason": reason}, code="row_rejected"
+    )
+
+
+def _guarded(rows: Iterator[tuple[int, list[Any]]], deadline: float) -> Iterator[Row]:
+    """The rows, each checked as it is read (see the module's docstring)."""
+    number = 0
+    try:
+        for number, raw in rows:
+            if time.monotonic() > deadline:
+                raise _rejected(
+                    number,
+                    _("读取超时（超过 %(s)d 秒），文件过于复杂，请拆分后再导入。")
+                    % {"s": READ_BUDGET_SECONDS},
+                )
+            while raw and raw[-1] is None:
+                raw.pop()
+            if len(raw) > MAX_COLUMNS:
+                raise _rejected(
+                    number, _("列数超过 %(max)d 列，请删去多余的列。") % {"max": MAX_COLUMNS}
+                )
+            for value in raw:
+                if isinstance(value, str):
+                    if len(value) > MAX_CELL_CHARS:
+                        raise _rejected(
+                            number,
+                            _("有单元格超过 %(max)d 个字符。") % {"max": MAX_CELL_CHARS},
+                        )
+                    if "\x00" in value:
+                        raise _rejected(number, _("含有空字符（NUL），请清理后再导入。"))
+            yield number, raw
+    except csv.Error as exc:  # a field past csv's own size limit, a broken quote
+        raise _rejected(number + 1, _("CSV 格式错误：%(e)s") % {"e": exc}) from exc
+
+
 def read_rows(fileobj: IO[bytes], fmt: str) -> tuple[list[str], Iterator[Row]]:
-    """Header names (stripped) and an iterator of non-blank data rows with their row numbers."""
+    """Header names (stripped) and an iterator of non-blank data rows with their row numbers,
+    each row checked (ValidationFailed naming the row when one is hostile)."""
+    deadline = time.monotonic() + READ_BUDGET_SECONDS
     if fmt == CSV:
         text = _decode(fileobj.read())
+        csv.field_size_limit(MAX_CELL_CHARS + 1)
         reader = csv.reader(io.StringIO(text))
         rows: Iterator[list[Any]] = iter(reader)
     else:
+        _check_zip(fileobj)
         try:
             workbook = load_workbook(fileobj, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -82,8 +156,12 @@ def read_rows(fileobj: IO[bytes], fmt: str) -> tuple[list[str], Iterator[Row]]:
                 _("XLSX 文件已损坏或不是 Excel 工作簿，请重新导出。"), code="unsupported_file"
             ) from exc
         sheet = workbook.worksheets[0]
+        # The declared dimension (`<dimension ref="A1:XFD1048576">`) would make openpyxl pad
+        # every row to it and yield empty rows up to it: read only what the sheet holds.
+        sheet.reset_dimensions()  # type: ignore[union-attr]
         rows = (list(r) for r in sheet.iter_rows(values_only=True))
-    numbered = enumerate(rows, start=1)  # row numbers as the user sees them in the sheet
+    # row numbers as the user sees them in the sheet
+    numbered = _guarded(enumerate(rows, start=1), deadline)
     header: list[str] = []
     for _number, raw in numbered:
         if not _blank(raw):

@@ -206,15 +206,17 @@ def test_needs_import_with_external_ids_and_the_index_learns_them(
     assert found[0]["demand"]["title"] == "注塑件缩痕"
 
 
-def test_progress_is_saved_batch_by_batch(broker, monkeypatch, settings, tmp_path):
+def test_batches_write_in_one_transaction_and_the_index_learns_after_it(
+    broker, monkeypatch, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(services, "BATCH", 3)
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int, int]] = []
     real = services.record_changes
 
     def spy(kind, ids):  # type: ignore[no-untyped-def]
         job = ImportJob.objects.get()
-        seen.append((job.progress, job.total))
+        seen.append((job.progress, job.total, len(ids)))
         return real(kind, ids)
 
     monkeypatch.setattr(services, "record_changes", spy)
@@ -222,7 +224,7 @@ def test_progress_is_saved_batch_by_batch(broker, monkeypatch, settings, tmp_pat
     upload = SimpleUploadedFile("a.xlsx", _xlsx(ACH_HEADER, rows))
     job = services.import_job_create(actor=broker, kind="achievement", upload=upload)
     services.import_job_run(job_id=job.pk)
-    assert seen == [(3, 8), (6, 8), (8, 8)]
+    assert seen == [(8, 8, 8)]
 
 
 @pytest.mark.parametrize(

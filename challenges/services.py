@@ -448,6 +448,20 @@ def _require_undecided(challenge: Challenge) -> None:
         )
 
 
+def _tell_invited(invitation: Invitation, text: str) -> None:
+    """A notification (after commit, once) for an expert who signs in."""
+    from notifications.services import notify
+
+    if invitation.expert.user_id is not None:
+        notify(
+            recipients=[invitation.expert.user_id],
+            kind="review_invited",
+            text=text,
+            key=f"review-invited-{invitation.pk}",
+            url="/reviews/",
+        )
+
+
 @transaction.atomic
 def panel_invite(
     *, actor: User, challenge: Challenge, experts: Iterable[Expert]
@@ -482,6 +496,9 @@ def panel_invite(
             invitation = Invitation(expert=expert, challenge=challenge, invited_by=actor)
             _stamp(invitation, actor, "邀请评审专家")
             invitation.save()
+            _tell_invited(
+                invitation, _("您受邀评审揭榜挂帅“%(title)s”。") % {"title": challenge.title}
+            )
         out.append(invitation)
     return out
 
@@ -510,6 +527,9 @@ def deal_invite_experts(*, actor: User, deal: Deal, experts: Iterable[Expert]) -
             invitation = Invitation(expert=expert, deal=deal, invited_by=actor)
             _stamp(invitation, actor, "邀请专家评审匹配")
             invitation.save()
+            _tell_invited(
+                invitation, _("您受邀评审项目“%(title)s”的成果匹配。") % {"title": deal.title}
+            )
         out.append(invitation)
     return out
 

@@ -90,13 +90,18 @@ def test_a_challenge_from_publication_to_award(
     assert (
         "浙江大学" in refused.json()["detail"] and "浙江大学宁波研究院" in refused.json()["detail"]
     )
-    invited = boss.post(
-        f"/api/v1/challenges/{challenge_id}/panel/",
-        {"experts": [zhou.pk, wu.pk, zheng.pk]},
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = boss.post(
+            f"/api/v1/challenges/{challenge_id}/panel/",
+            {"experts": [zhou.pk, wu.pk, zheng.pk]},
+            format="json",
+        )
     assert invited.status_code == 201
     assert sorted(invited.json()["panel"]) == sorted([zhou.pk, wu.pk, zheng.pk])
+    from notifications.models import Notification
+
+    told = Notification.objects.filter(kind="review_invited")
+    assert sorted(n.user.username for n in told) == ["wufang", "zhengtao", "zhouming"]
 
     # Before the deadline: no scoring yet.
     early = client_for(expert_user("zhouming")).post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deals.models import Deal, DealState, Demand, RequestStatus, TransitionRequest
+from deals.models import DealState, Demand, RequestStatus, TransitionRequest
 from tests.e2e.conftest import sign_in
 from tests.factories import DealFactory, DemandFactory
 from tests.helpers import satisfy
@@ -58,9 +58,17 @@ def test_broker_requests_a_move_and_supervisor_approves_it_in_the_browser(
     request.refresh_from_db()
     assert request.status == RequestStatus.APPROVED and request.decided_by == supervisor
 
+    # What each of them sees afterwards: the request left the supervisor's queue; the broker's
+    # deal page shows the new stage, no pending request, and the approval in the history.
+    assert boss.locator("tr", has_text="注塑件表面缩痕问题攻关").count() == 0
     page.goto(f"{live_server.url}/deals/{deal.pk}/")
     assert "成果匹配" in page.locator(".page-head .badge").first.inner_text()
-    assert (screens / "5-approved.png").stat().st_size > 10_000
+    assert page.locator(".pipeline li.current").inner_text() == "成果匹配"
+    assert page.locator(".pending-box").count() == 0
+    approval = page.locator("#history li", has_text="批准")
+    assert approval.count() == 1
+    assert "陈静" in approval.inner_text() and "同意" in approval.inner_text()
+    page.screenshot(path=str(screens / "6-broker-after.png"), full_page=True)
 
 
 def test_another_organisations_broker_gets_the_not_found_page(
@@ -71,9 +79,13 @@ def test_another_organisations_broker_gets_the_not_found_page(
     sign_in(page, live_server, "wangfang")
     response = page.goto(f"{live_server.url}/deals/{deal.pk}/")
     assert response is not None and response.status == 404
+    assert page.locator("h1").first.inner_text() == "未找到"
+    assert "页面不存在，或您无权查看。" in page.locator(".panel").inner_text()
     assert "镇海的项目" not in page.content()
     page.screenshot(path=str(screens / "404.png"))
-    assert Deal.objects.count() == 1
+    # Their own board does not list it either.
+    page.goto(f"{live_server.url}/board/")
+    assert page.locator(".card", has_text="镇海的项目").count() == 0
 
 
 def test_an_enterprise_submits_a_need_without_signing_in(new_page, live_server, screens):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,7 +15,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 
-from brokers import selectors, services
+from brokers import permissions, selectors, services
+from brokers.confinement import ExpertConfined
 from brokers.industries import Industry, industry_all, industry_label
 from brokers.lockout import lockout_message
 from brokers.models import BrokerProfile, Role, User
@@ -71,9 +74,21 @@ class BrokerSerializer(UserSerializer):
         read_only_fields = fields
 
 
+class MayCreateUser(ExpertConfined):
+    """Asked before the body is parsed: a non-admin's POST is a 403 whatever it carries."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if view.action == "create":
+            permissions.may_create_user.require(request.user)  # type: ignore[arg-type]
+        return True
+
+
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = UserSerializer
     experts_allowed = True  # an expert sees themselves only (users_visible_to)
+    permission_classes = [MayCreateUser]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.users_visible_to(self.request.user)  # type: ignore[arg-type]

@@ -1,20 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin import ReadOnlyAdminMixin
 from contracts.models import Contract, ContractDocument, ExchangeRegistration
-
-
-class ReadOnlyStateMixin:
-    # Contracts, documents and registrations change only through the services (validation, who and
-    # why, side effects such as the reward claw-back); the admin shows them and their history.
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class DocumentInline(admin.TabularInline):
@@ -29,7 +17,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Contract)
-class ContractAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
+class ContractAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "number",
         "title",
@@ -48,7 +36,7 @@ class ContractAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ContractDocument)
-class ContractDocumentAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
+class ContractDocumentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "contract",
         "version",
@@ -63,7 +51,7 @@ class ContractDocumentAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ExchangeRegistration)
-class ExchangeRegistrationAdmin(ReadOnlyStateMixin, SimpleHistoryAdmin):
+class ExchangeRegistrationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "registration_number",
         "contract",

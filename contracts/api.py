@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.pagination import Pagination
-from contracts import selectors, services
+from contracts import permissions, selectors, services
 from contracts.models import (
     SUBTYPES,
     Contract,
@@ -219,6 +219,7 @@ class DealContractView(APIView):
     @extend_schema(request=ContractInputSerializer, responses={201: ContractSerializer})
     def post(self, request: Request, deal_id: int) -> Response:
         deal = deal_get_for_user(user=request.user, deal_id=deal_id)  # type: ignore[arg-type]
+        permissions.may_draft_contract.require(request.user, deal)  # type: ignore[arg-type]
         serializer = ContractInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_create(
@@ -237,7 +238,8 @@ class ContractDetailView(APIView):
     @extend_schema(request=ContractInputSerializer, responses=ContractSerializer)
     def patch(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
-        # The state answers first: editing a signed contract is a 409 whatever the body says.
+        # Who may, then the state (editing a signed contract is a 409), then the body.
+        permissions.may_edit_contract.require(request.user, contract.deal)  # type: ignore[arg-type]
         services.contract_assert_editable(contract)
         serializer = ContractInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -253,6 +255,7 @@ class ContractSignView(APIView):
     @extend_schema(request=SignSerializer, responses=ContractSerializer)
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
+        permissions.may_sign_contract.require(request.user, contract.deal)  # type: ignore[arg-type]
         serializer = SignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_sign(
@@ -267,6 +270,7 @@ class ContractNewVersionView(APIView):
     @extend_schema(request=NewVersionSerializer, responses={201: ContractSerializer})
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
+        permissions.may_edit_contract.require(request.user, contract.deal)  # type: ignore[arg-type]
         serializer = NewVersionSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = serializer.to_service()
@@ -284,6 +288,7 @@ class ContractCancelView(APIView):
     @extend_schema(request=ReasonSerializer, responses=ContractSerializer)
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
+        permissions.may_edit_contract.require(request.user, contract.deal)  # type: ignore[arg-type]
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_cancel(
@@ -393,6 +398,7 @@ class ContractRegistrationView(APIView):
     @extend_schema(request=RegistrationInputSerializer, responses={201: RegistrationSerializer})
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
+        permissions.may_register.require(request.user, contract.deal)  # type: ignore[arg-type]
         serializer = RegistrationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         registration = services.registration_record(
@@ -407,6 +413,7 @@ class ContractRegistrationCancelView(APIView):
     @extend_schema(request=ReasonSerializer, responses=RegistrationSerializer)
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
+        permissions.may_cancel_registration.require(request.user, contract.deal)  # type: ignore[arg-type]
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         registration = services.registration_cancel(

@@ -1,7 +1,6 @@
 """Writes of contracts. Each is one action with an acting user and a recorded reason.
 
-Who may act on a deal's contract: its brokers, the supervisors of its organisation, admins.
-Everyone else never gets here: the API resolves the deal with `deal_get_for_user` first (404).
+Who may act on a deal's contract is decided in `contracts.permissions`.
 """
 
 from __future__ import annotations
@@ -19,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from brokers.models import BrokerProfile, User
 from brokers.regions import region_name
-from common.exceptions import Conflict, NotAllowed, ValidationFailed
+from common.exceptions import Conflict, ValidationFailed
 from common.history import stamp
 from common.tasks import enqueue_on_commit
+from contracts import permissions
 from contracts import validation as v
 from contracts.models import (
     Contract,
@@ -32,7 +32,7 @@ from contracts.models import (
     PaymentMode,
 )
 from contracts.signals import registration_cancelled
-from deals.models import TERMINAL_STATES, Deal, DealBroker
+from deals.models import TERMINAL_STATES, Deal
 
 logger = logging.getLogger(__name__)
 
@@ -57,19 +57,6 @@ EDITABLE_FIELDS = (
 
 class ContractLocked(Conflict):
     code = "contract_signed"
-
-
-def can_act(*, deal: Deal, user: User) -> bool:
-    if user.is_admin:
-        return True
-    if user.is_supervisor:
-        return user.organisation_id == deal.organisation_id
-    return DealBroker.objects.filter(deal_id=deal.pk, user_id=user.pk).exists()
-
-
-def _require_actor(deal: Deal, user: User) -> None:
-    if not can_act(deal=deal, user=user):
-        raise NotAllowed(_("只有本项目的经纪人、本机构主管或管理员可以办理合同。"))
 
 
 def intermediary_block(deal: Deal) -> dict[str, str]:
@@ -135,7 +122,7 @@ def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
         .select_related("organisation", "lead_broker")
         .get(pk=deal.pk)
     )
-    _require_actor(deal, actor)
+    permissions.may_draft_contract.require(actor, deal)
     if deal.state in TERMINAL_STATES:
         raise Conflict(_("项目已结束，不能再起草合同。"), code="deal_closed")
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
@@ -175,7 +162,7 @@ def contract_update(
     *, contract: Contract, actor: User, reason: str = "修改合同草稿", **fields: Any
 ) -> Contract:
     contract = _lock_contract(contract.pk)
-    _require_actor(contract.deal, actor)
+    permissions.may_edit_contract.require(actor, contract.deal)
     contract_assert_editable(contract)
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
@@ -201,7 +188,7 @@ def contract_sign(*, contract: Contract, actor: User, signed_on: Any) -> Contrac
     """Record that the parties signed; from now on the contract is immutable. The signed text's
     PDF is rendered after commit."""
     contract = _lock_contract(contract.pk)
-    _require_actor(contract.deal, actor)
+    permissions.may_sign_contract.require(actor, contract.deal)
     if contract.status != ContractStatus.DRAFT:
         raise ContractLocked(
             _("合同当前状态为“%(status)s”，只有草稿可以签署。")
@@ -265,7 +252,7 @@ def contract_new_version(
     """Change a signed contract: a new draft version that supersedes it. The old version stays
     signed and unchanged, with its documents; it is no longer the deal's current contract."""
     old = _lock_contract(contract.pk)
-    _require_actor(old.deal, actor)
+    permissions.may_edit_contract.require(actor, old.deal)
     if not (reason or "").strip():
         raise ValidationFailed(_("请说明变更原因（reason）。"), code="reason_required")
     if old.status != ContractStatus.SIGNED or not old.is_current:
@@ -297,7 +284,7 @@ def contract_new_version(
 @transaction.atomic
 def contract_cancel(*, contract: Contract, actor: User, reason: str) -> Contract:
     contract = _lock_contract(contract.pk)
-    _require_actor(contract.deal, actor)
+    permissions.may_edit_contract.require(actor, contract.deal)
     if not (reason or "").strip():
         raise ValidationFailed(_("请说明作废原因（reason）。"), code="reason_required")
     if contract.status not in (ContractStatus.DRAFT, ContractStatus.SIGNED):
@@ -326,7 +313,7 @@ def document_request(*, contract: Contract, actor: User | None) -> ContractDocum
 
     contract = _lock_contract(contract.pk)
     if actor is not None:
-        _require_actor(contract.deal, actor)
+        permissions.may_request_document.require(actor, contract.deal)
     if contract.status == ContractStatus.CANCELLED:
         raise Conflict(_("合同已作废，不能再生成文本。"), code="contract_cancelled")
     existing = (
@@ -432,7 +419,7 @@ def registration_record(
 ) -> ExchangeRegistration:
     """Record the office's registration of a signed contract; the contract becomes registered."""
     contract = _lock_contract(contract.pk)
-    _require_actor(contract.deal, actor)
+    permissions.may_register.require(actor, contract.deal)
     exchange = v.text(exchange, "exchange", max_length=200)
     number = v.registration_number(registration_number)
     on = v.date(registered_on, "registered_on")
@@ -492,11 +479,7 @@ def registration_record(
 def registration_cancel(*, contract: Contract, actor: User, reason: str) -> ExchangeRegistration:
     """Deregister (撤销登记): the contract goes back to signed; rewards listen and claw back."""
     contract = _lock_contract(contract.pk)
-    if not (
-        actor.is_admin
-        or (actor.is_supervisor and actor.organisation_id == contract.deal.organisation_id)
-    ):
-        raise NotAllowed(_("只有本机构主管或管理员可以撤销合同登记。"))
+    permissions.may_cancel_registration.require(actor, contract.deal)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("请说明撤销登记的原因（reason）。"), code="reason_required")

@@ -24,7 +24,7 @@ from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
 from common.pages import report_domain_error, stash_form
-from contracts import services
+from contracts import permissions, services
 from contracts.forms import ContractDraftForm, RegistrationForm, SignForm
 from contracts.models import ContractStatus
 from contracts.selectors import (
@@ -33,7 +33,7 @@ from contracts.selectors import (
     documents_for_contract,
     latest_ready_document,
 )
-from deals.models import Deal, DealState
+from deals.models import TERMINAL_STATES, Deal, DealState
 from deals.selectors import deal_get_for_user
 
 
@@ -41,19 +41,21 @@ def contract_panel(user: User, deal: Deal, stashed: str, data: dict[str, str]) -
     """The deal page's contract panel: the contract, its PDF, and the next step this user may take
     on it (with the form that failed last time, `stashed`, bound to what the user typed)."""
     contract = contract_for_deal(deal.pk)
-    may_act = deal.state not in (
-        DealState.REGISTERED,
-        DealState.LOST,
-    ) and services.can_act(deal=deal, user=user)
+    open_deal = deal.state not in TERMINAL_STATES
     panel: dict[str, Any] = {
         "contract": contract,
         "contract_pdf": latest_ready_document(contract) if contract else None,
         "contract_document": documents_for_contract(contract).first() if contract else None,
-        "contract_may_act": may_act,
+        # The "generate PDF" button.
+        "contract_may_act": open_deal and permissions.may_request_document(user, deal),
     }
-    if not may_act:
+    if not open_deal:
         return panel
-    if contract is None and deal.state == DealState.AGREEMENT:
+    if (
+        contract is None
+        and deal.state == DealState.AGREEMENT
+        and permissions.may_draft_contract(user, deal)
+    ):
         form = (
             ContractDraftForm(data)
             if stashed == "contract"
@@ -64,11 +66,19 @@ def contract_panel(user: User, deal: Deal, stashed: str, data: dict[str, str]) -
         panel.update(
             {"contract_form": form, "a_rows": form.party_rows("a"), "b_rows": form.party_rows("b")}
         )
-    elif contract is not None and contract.status == ContractStatus.DRAFT:
+    elif (
+        contract is not None
+        and contract.status == ContractStatus.DRAFT
+        and permissions.may_sign_contract(user, deal)
+    ):
         panel["sign_form"] = SignForm(
             data if stashed == "sign" else None, initial={"signed_on": timezone.localdate()}
         )
-    elif contract is not None and contract.status == ContractStatus.SIGNED:
+    elif (
+        contract is not None
+        and contract.status == ContractStatus.SIGNED
+        and permissions.may_register(user, deal)
+    ):
         registration = RegistrationForm(data if stashed == "registration" else None)
         if registration.is_bound:
             registration.is_valid()

@@ -6,22 +6,22 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from brokers.confinement import ExpertConfined
 from brokers.industries import industry_label, resolve_industry
 from brokers.models import Role, User
 from brokers.regions import resolve_region
 from brokers.selectors import users_visible_to
 from common.exceptions import DomainError, ValidationFailed
 from common.filters import IdFilter
-from deals import selectors, services
+from deals import permissions, selectors, services
 from deals.extensions import resolve_deal_fields
 from deals.models import (
     Achievement,
@@ -33,6 +33,7 @@ from deals.models import (
     Escalation,
     RequestStatus,
     TransitionRequest,
+    overdue_q,
 )
 
 # --- needs and achievements ----------------------------------------------------------------------
@@ -122,9 +123,13 @@ class AchievementSerializer(serializers.ModelSerializer):
         return industry_label(obj.industry) if obj.industry else ""
 
 
-def _require_writer(user: User) -> None:
-    if user.role == Role.FINANCE and not user.is_admin:
-        raise PermissionDenied(_("财务人员不能录入或修改需求与成果。"))
+class MayWriteCatalogue(BasePermission):
+    """Asked before the body is parsed: who may not write gets a 403 whatever they sent."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method not in SAFE_METHODS:
+            permissions.may_write_catalogue.require(request.user)  # type: ignore[arg-type]
+        return True
 
 
 class _CatalogueViewSet(
@@ -137,6 +142,7 @@ class _CatalogueViewSet(
     """Needs and achievements: visible to everyone signed in; writes go through the services."""
 
     filter_backends = [filters.SearchFilter, django_filters.rest_framework.DjangoFilterBackend]
+    permission_classes = [ExpertConfined, MayWriteCatalogue]
     lookup_value_regex = r"\d+"  # leaves demands/import/ and demands/<id>/matches/ to their apps
     http_method_names = ["get", "post", "patch", "head", "options"]
     create_service: Any
@@ -144,13 +150,11 @@ class _CatalogueViewSet(
     instance_kwarg: str
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        _require_writer(self.request.user)  # type: ignore[arg-type]
         serializer.instance = type(self).create_service(
             actor=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        _require_writer(self.request.user)  # type: ignore[arg-type]
         serializer.instance = type(self).update_service(
             actor=self.request.user,
             **{self.instance_kwarg: serializer.instance},
@@ -248,7 +252,7 @@ class DealSerializer(serializers.ModelSerializer):
         ]
 
     def get_overdue(self, deal: Deal) -> bool:
-        return deal.due_at is not None and deal.due_at < self.context.get("now", timezone.now())
+        return bool(deal.is_overdue)  # type: ignore[attr-defined]  # annotated by the selector
 
     @extend_schema(responses=PendingRequestSerializer(allow_null=True))
     def get_pending_request(self, deal: Deal) -> dict[str, Any] | None:
@@ -302,7 +306,7 @@ class DealFilter(django_filters.FilterSet):
         return qs.filter(broker_links__user_id=value)
 
     def filter_overdue(self, qs: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
-        late = Q(due_at__lt=timezone.now())
+        late = overdue_q()
         return qs.filter(late) if value == "true" else qs.exclude(late)
 
     def filter_search(self, qs: QuerySet[Deal], name: str, value: str) -> QuerySet[Deal]:
@@ -418,7 +422,6 @@ class DealViewSet(
     def _context_for(self, deals: list[Deal]) -> dict[str, Any]:
         return {
             **self.get_serializer_context(),
-            "now": timezone.now(),
             "extensions": resolve_deal_fields(d.pk for d in deals),
         }
 
@@ -438,6 +441,7 @@ class DealViewSet(
 
     @extend_schema(request=DealCreateSerializer, responses={201: DealSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        permissions.may_create_deal.require(request.user)  # type: ignore[arg-type]
         data = DealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lead = data.validated_data.get("lead_broker")
@@ -454,6 +458,7 @@ class DealViewSet(
     @extend_schema(request=DealUpdateSerializer, responses={200: DealSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deal = self.get_object()
+        permissions.may_rename_deal.require(request.user, deal)  # type: ignore[arg-type]
         data = DealUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deal = services.deal_rename(
@@ -473,6 +478,7 @@ class DealViewSet(
     def achievements(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         if request.method == "POST":
+            permissions.may_link_achievement.require(request.user, deal)  # type: ignore[arg-type]
             data = LinkAchievementSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             services.deal_link_achievement(
@@ -492,6 +498,7 @@ class DealViewSet(
     def brokers(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         if request.method == "PUT":
+            permissions.may_set_brokers.require(request.user, deal)  # type: ignore[arg-type]
             data = BrokerShareSerializer(data=request.data, many=True)
             data.is_valid(raise_exception=True)
             rows = data.validated_data
@@ -516,6 +523,7 @@ class DealViewSet(
     def activities(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         if request.method == "POST":
+            permissions.may_log_activity.require(request.user, deal)  # type: ignore[arg-type]
             data = ActivitySerializer(data=request.data)
             data.is_valid(raise_exception=True)
             activity = services.activity_log(deal=deal, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
@@ -541,6 +549,7 @@ class DealViewSet(
     def transition_requests(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         if request.method == "POST":
+            permissions.may_request_move.require(request.user, deal)  # type: ignore[arg-type]
             data = TransitionRequestCreateSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             created = services.deal_request_transition(
@@ -560,6 +569,7 @@ class DealViewSet(
     def pause(self, request: Request, pk: str) -> Response:
         """Stop the stage's clock while the deal waits on an outside party."""
         deal = self.get_object()
+        permissions.may_pause_clock.require(request.user, deal)  # type: ignore[arg-type]
         data = PauseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.deal_pause(deal=deal, actor=request.user, reason=data.validated_data["reason"])  # type: ignore[arg-type]
@@ -569,6 +579,7 @@ class DealViewSet(
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
+        permissions.may_pause_clock.require(request.user, deal)  # type: ignore[arg-type]
         data = ResumeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         actor: User = request.user  # type: ignore[assignment]
@@ -615,6 +626,7 @@ class TransitionRequestViewSet(
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         req = self.get_object()
+        permissions.may_decide.require(request.user, req)  # type: ignore[arg-type]
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decided = services.request_approve(
@@ -628,6 +640,7 @@ class TransitionRequestViewSet(
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         req = self.get_object()
+        permissions.may_decide.require(request.user, req)  # type: ignore[arg-type]
         data = RejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decided = services.request_reject(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
@@ -159,6 +161,24 @@ ACTIVE_STATES = [
     DealState.AGREEMENT,
 ]
 TERMINAL_STATES = [DealState.REGISTERED, DealState.LOST]
+
+
+def overdue_q(now: dt.datetime | None = None) -> Q:
+    """The one definition of "overdue": still open, its clock running (not paused), and past its
+    stage's deadline. The board, the queue, the API and the SLA sweep all filter with it (or read
+    `with_overdue`'s annotation)."""
+    return Q(state__in=ACTIVE_STATES, due_at__lt=now or timezone.now(), paused_at__isnull=True)
+
+
+def with_overdue(deals: QuerySet[Deal], now: dt.datetime | None = None) -> QuerySet[Deal]:
+    """Annotate each deal with `is_overdue` (a boolean, never NULL)."""
+    return deals.annotate(
+        is_overdue=Case(
+            When(overdue_q(now), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
 
 
 class Deal(ConcurrentTransitionMixin, models.Model):

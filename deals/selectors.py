@@ -14,6 +14,7 @@ from deals.models import (
     Escalation,
     RequestStatus,
     TransitionRequest,
+    with_overdue,
 )
 
 
@@ -38,7 +39,7 @@ def deal_list_for_user(user: User) -> QuerySet[Deal]:
         "requested_by"
     )
     return (
-        deals_visible_to(user)
+        with_overdue(deals_visible_to(user))
         .select_related("demand", "lead_broker", "organisation")
         .prefetch_related(
             Prefetch("broker_links", queryset=DealBroker.objects.order_by("-share", "id")),
@@ -55,10 +56,6 @@ def deal_get_for_user(*, user: User, deal_id: int | str) -> Deal:
         return deal_list_for_user(user).get(pk=int(deal_id))
     except (Deal.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
-
-
-def deal_is_broker(*, deal: Deal, user: User) -> bool:
-    return DealBroker.objects.filter(deal=deal, user_id=user.pk).exists()
 
 
 def requests_visible_to(user: User) -> QuerySet[TransitionRequest]:

@@ -21,13 +21,12 @@ from common.exceptions import (
     ConcurrentUpdate,
     ConditionsUnmet,
     Conflict,
-    NotAllowed,
     RequestPending,
     TransitionNotAllowed,
     ValidationFailed,
 )
 from common.history import stamp as _stamp
-from deals import budgets
+from deals import budgets, permissions
 from deals import notify as deal_notify
 from deals.budgets import request_is_unanswered, stage_due_at
 from deals.conditions import record_verdicts
@@ -46,8 +45,8 @@ from deals.models import (
     RequestStatus,
     StagePause,
     TransitionRequest,
+    overdue_q,
 )
-from deals.selectors import deal_is_broker
 from deals.signals import deal_state_changed
 from records.services import enterprise_find_or_create, institution_find_or_create
 
@@ -86,15 +85,15 @@ def transition_blockers(deal: Deal, transition: Any, *, for_move: bool = False) 
 
 def transition_options(*, deal: Deal, user: User) -> list[dict[str, Any]]:
     """Every move declared from the deal's state, with whether this user may request it now and why not."""
-    is_broker = deal_is_broker(deal=deal, user=user)
+    may_request = permissions.may_request_move(user, deal)
     pending = deal.transition_requests.filter(status=RequestStatus.PENDING).exists()
     options = []
     for t in deal.get_all_state_transitions():  # type: ignore[attr-defined]
         if t.source != deal.state:
             continue
         blockers = transition_blockers(deal, t) if t.custom.get("kind") == "forward" else []
-        if not is_broker:
-            blockers.insert(0, _("只有本项目的经纪人可以申请阶段变更。"))
+        if not may_request:
+            blockers.insert(0, str(permissions.may_request_move.denied))
         if pending:
             blockers.insert(0, _("已有一条待审批的申请，请等待主管处理。"))
         options.append(
@@ -157,6 +156,9 @@ def _link_owner(achievement: Achievement, actor: User | None) -> None:
 
 @transaction.atomic
 def demand_create(*, actor: User | None, reason: str = "新建需求", **fields: Any) -> Demand:
+    """`actor` None: the public submission form and imports."""
+    if actor is not None:
+        permissions.may_write_catalogue.require(actor)
     demand = Demand(created_by=actor if actor and actor.pk else None, **fields)
     demand.full_clean()
     _link_enterprise(demand, actor)
@@ -169,6 +171,7 @@ def demand_create(*, actor: User | None, reason: str = "新建需求", **fields:
 def demand_update(
     *, demand: Demand, actor: User, reason: str = "修改需求", **fields: Any
 ) -> Demand:
+    permissions.may_write_catalogue.require(actor)
     changed = {k: v for k, v in fields.items() if getattr(demand, k) != v}
     if not changed:
         return demand  # no-op saves would write empty history rows
@@ -188,6 +191,8 @@ def demand_update(
 def achievement_create(
     *, actor: User | None, reason: str = "新建成果", **fields: Any
 ) -> Achievement:
+    if actor is not None:
+        permissions.may_write_catalogue.require(actor)
     achievement = Achievement(created_by=actor if actor and actor.pk else None, **fields)
     achievement.full_clean()
     _link_owner(achievement, actor)
@@ -200,6 +205,7 @@ def achievement_create(
 def achievement_update(
     *, achievement: Achievement, actor: User, reason: str = "修改成果", **fields: Any
 ) -> Achievement:
+    permissions.may_write_catalogue.require(actor)
     changed = {k: v for k, v in fields.items() if getattr(achievement, k) != v}
     if not changed:
         return achievement
@@ -221,17 +227,13 @@ def deal_create(
     *, actor: User, demand: Demand, title: str = "", lead_broker: User | None = None
 ) -> Deal:
     """Open a deal for a need. The creating broker leads with 100%; a supervisor names the lead."""
-    if actor.is_broker:
+    permissions.may_create_deal.require(actor)
+    if not permissions.may_name_lead(actor):
         if lead_broker is not None and lead_broker.pk != actor.pk:
-            raise NotAllowed(_("经纪人只能以自己为主办经纪人创建项目；指定他人请由主管操作。"))
+            permissions.may_name_lead.require(actor)
         lead_broker = actor
-    elif actor.is_supervisor or actor.is_admin:
-        if lead_broker is None:
-            raise ValidationFailed(
-                _("请指定主办经纪人（lead_broker）。"), code="lead_broker_required"
-            )
-    else:
-        raise NotAllowed(_("只有经纪人、主管或管理员可以创建项目。"))
+    elif lead_broker is None:
+        raise ValidationFailed(_("请指定主办经纪人（lead_broker）。"), code="lead_broker_required")
     if not lead_broker.is_broker:
         raise ValidationFailed(_("主办经纪人必须是经纪人角色的用户。"))
     if lead_broker.organisation_id is None:
@@ -296,8 +298,7 @@ def deal_open_matched(
     created in `intake`, the achievement linked as its candidate, moved to `matched`, each step in
     the deal's history with the actor and `reason`. No transition request: the decision is the
     supervisor's own, made where the match was judged."""
-    if not (actor.is_supervisor or actor.is_admin):
-        raise NotAllowed(_("只有主管可以直接以“成果匹配”阶段建立项目。"))
+    permissions.may_open_matched_deal.require(actor)
     deal = deal_create(actor=actor, demand=demand, title=title, lead_broker=lead_broker)
     link = DealAchievement(deal=deal, achievement=achievement, linked_by=actor, note=reason[:500])
     _stamp(link, actor, reason)
@@ -330,18 +331,11 @@ def deal_open_matched(
     return deal
 
 
-def _require_broker_on(deal: Deal, user: User, what: str) -> None:
-    if user.is_admin:
-        return
-    if not deal_is_broker(deal=deal, user=user):
-        raise NotAllowed(_("只有本项目的经纪人可以%(what)s。") % {"what": what})
-
-
 @transaction.atomic
 def deal_link_achievement(
     *, deal: Deal, achievement: Achievement, actor: User, note: str = ""
 ) -> DealAchievement:
-    _require_broker_on(deal, actor, _("关联候选成果"))
+    permissions.may_link_achievement.require(actor, deal)
     if deal.state in TERMINAL_STATES:
         raise TransitionNotAllowed(_("项目已结束，不能再关联成果。"))
     if DealAchievement.objects.filter(deal=deal, achievement=achievement).exists():
@@ -374,8 +368,7 @@ def deal_set_brokers(
 ) -> list[DealBroker]:
     """Replace the deal's brokers and shares. Shares sum to exactly 100; the lead stays on."""
     deal = _lock_deal(deal.pk)
-    if not (actor.is_admin or actor.is_supervisor or actor.pk == deal.lead_broker_id):
-        raise NotAllowed(_("只有主办经纪人或主管可以调整经纪人及分成。"))
+    permissions.may_set_brokers.require(actor, deal)
     _require_not_frozen(deal, _("修改经纪人及分成"))
     if deal.state in TERMINAL_STATES:
         raise TransitionNotAllowed(_("项目已结束，分成不能再修改。"))
@@ -428,7 +421,7 @@ def activity_log(
     minutes: str,
     location: str = "",
 ) -> Activity:
-    _require_broker_on(deal, actor, _("记录洽谈和对接"))
+    permissions.may_log_activity.require(actor, deal)
     if kind not in ActivityKind.values:
         raise ValidationFailed(
             _("类型应为 online_talk（线上洽谈）或 offline_meeting（线下对接）。")
@@ -460,8 +453,7 @@ def deal_request_transition(
 ) -> TransitionRequest:
     """A broker of the deal asks to move it; a supervisor decides (see request_approve)."""
     deal = _lock_deal(deal.pk)
-    if not deal_is_broker(deal=deal, user=actor):
-        raise NotAllowed(_("只有本项目的经纪人可以申请阶段变更。"))
+    permissions.may_request_move.require(actor, deal)
     if target not in DealState.values:
         raise ValidationFailed(
             _("未知的目标阶段“%(target)s”。可选：%(states)s。")
@@ -502,22 +494,13 @@ def deal_request_transition(
     return request
 
 
-def _can_decide(request: TransitionRequest, user: User) -> None:
-    # Four eyes first: whatever the requester's role, they never decide their own request.
-    if request.requested_by_id == user.pk:
-        raise NotAllowed(_("申请人不能审批自己的申请（四眼原则），请由另一位主管处理。"))
-    same_org = user.organisation_id == request.deal.organisation_id
-    if not (user.is_admin or (user.is_supervisor and same_org)):
-        raise NotAllowed(_("只有本机构的主管可以审批阶段变更。"))
-
-
 def _lock_pending(request_id: int, actor: User) -> TransitionRequest:
     # Lock the request first, then its deal: every writer takes them in this order, so two
     # supervisors deciding at once serialise here and the second sees the first's decision.
     request = (
         TransitionRequest.objects.select_for_update().select_related("deal").get(pk=request_id)
     )
-    _can_decide(request, actor)
+    permissions.may_decide.require(actor, request)
     if request.status != RequestStatus.PENDING:
         raise AlreadyDecided(
             _("该申请已被处理（%(status)s），无需重复审批。")
@@ -598,8 +581,7 @@ def request_reject(*, request_id: int, actor: User, reason: str) -> TransitionRe
 @transaction.atomic
 def request_withdraw(*, request_id: int, actor: User) -> TransitionRequest:
     request = TransitionRequest.objects.select_for_update().get(pk=request_id)
-    if request.requested_by_id != actor.pk:
-        raise NotAllowed(_("只有申请人可以撤回申请。"))
+    permissions.may_withdraw.require(actor, request)
     if request.status != RequestStatus.PENDING:
         raise AlreadyDecided(_("该申请已被处理，不能撤回。"), blockers=[])
     request.status = RequestStatus.WITHDRAWN
@@ -612,7 +594,7 @@ def request_withdraw(*, request_id: int, actor: User) -> TransitionRequest:
 @transaction.atomic
 def deal_rename(*, deal: Deal, actor: User, title: str) -> Deal:
     deal = _lock_deal(deal.pk)
-    _require_broker_on(deal, actor, _("修改项目名称"))
+    permissions.may_rename_deal.require(actor, deal)
     title = title.strip()
     if title != deal.title:
         _require_not_frozen(deal, _("修改项目名称"))
@@ -628,14 +610,6 @@ def deal_rename(*, deal: Deal, actor: User, title: str) -> Deal:
 # --- pausing a stage's budget ------------------------------------------------------------------
 
 
-def _require_may_pause(deal: Deal, user: User) -> None:
-    same_org = user.organisation_id == deal.organisation_id
-    if not (
-        user.is_admin or (user.is_supervisor and same_org) or deal_is_broker(deal=deal, user=user)
-    ):
-        raise NotAllowed(_("只有本项目的经纪人或本机构的主管可以暂停或恢复计时。"))
-
-
 @transaction.atomic
 def deal_pause(*, deal: Deal, actor: User, reason: str) -> StagePause:
     """Stop the stage's clock while the deal waits on an outside party (reason required)."""
@@ -645,7 +619,7 @@ def deal_pause(*, deal: Deal, actor: User, reason: str) -> StagePause:
             _("请说明暂停原因，例如“等待企业内部审批”。"), code="reason_required"
         )
     deal = _lock_deal(deal.pk)
-    _require_may_pause(deal, actor)
+    permissions.may_pause_clock.require(actor, deal)
     if deal.state not in ACTIVE_STATES:
         raise TransitionNotAllowed(_("项目已结束，无需暂停计时。"), code="deal_closed")
     if deal.paused_at is not None:
@@ -676,7 +650,7 @@ def deal_pause(*, deal: Deal, actor: User, reason: str) -> StagePause:
 def deal_resume(*, deal: Deal, actor: User, reason: str = "") -> Deal:
     """Restart the stage's clock; the paused working time is added to the stage's deadline."""
     deal = _lock_deal(deal.pk)
-    _require_may_pause(deal, actor)
+    permissions.may_pause_clock.require(actor, deal)
     if deal.paused_at is None:
         raise Conflict(_("本阶段没有暂停计时，无需恢复。"), code="not_paused")
     now = timezone.now()
@@ -715,9 +689,7 @@ def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
     _fill_unknown_deadlines(now)
     created = 0
     fresh: list[Escalation] = []
-    overdue = Deal.objects.filter(due_at__lt=now, paused_at__isnull=True).exclude(
-        state__in=TERMINAL_STATES
-    )
+    overdue = Deal.objects.filter(overdue_q(now))
     for deal in overdue.only("id", "state", "state_entered_at", "due_at"):
         _escalation, new = Escalation.objects.get_or_create(
             deal=deal,

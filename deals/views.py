@@ -35,7 +35,7 @@ from common.pages import (
     report_domain_error,
     stash_form,
 )
-from deals import services
+from deals import permissions, services
 from deals.forms import (
     AchievementSubmitForm,
     ActivityForm,
@@ -59,6 +59,7 @@ from deals.models import (
     Demand,
     RequestStatus,
     TransitionRequest,
+    overdue_q,
 )
 from deals.selectors import (
     activities_for_deal,
@@ -103,17 +104,6 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _is_overdue(deal: Deal, now: dt.datetime) -> bool:
-    return deal.state in ACTIVE_STATES and deal.due_at is not None and deal.due_at < now
-
-
-def can_decide(user: User, deal: Deal, request: TransitionRequest | None) -> bool:
-    """Whether to offer approve/reject (the service checks again; this only hides buttons)."""
-    if request is None or request.requested_by_id == user.pk:
-        return False
-    return user.is_admin or (user.is_supervisor and user.organisation_id == deal.organisation_id)
-
-
 # --- the caseload board -----------------------------------------------------------------------
 
 
@@ -144,16 +134,15 @@ def board(request: HttpRequest) -> HttpResponse:
         "brokers": brokers,
         "broker_id": broker_id,
         "states": DealState.choices,
+        "may_open": permissions.may_create_deal(user),
     }
     if view == "table":
         state = request.GET.get("state", "")
         if state in DealState.values:
             deals = deals.filter(state=state)
         if request.GET.get("overdue") == "1":
-            deals = deals.filter(state__in=ACTIVE_STATES, due_at__lt=now)
+            deals = deals.filter(overdue_q(now))
         page = paginate(request, deals.order_by("due_at", "-id"), 50)
-        for deal in page.object_list:
-            deal.is_overdue = _is_overdue(deal, now)  # type: ignore[attr-defined]
         context.update({"page": page, "state": state, "overdue": request.GET.get("overdue")})
         return render(request, "deals/board.html", context)
 
@@ -164,7 +153,6 @@ def board(request: HttpRequest) -> HttpResponse:
     columns: dict[str, list[Deal]] = {s: [] for s in BOARD_STATES}
     overdue = pending = 0
     for deal in shown:
-        deal.is_overdue = _is_overdue(deal, now)  # type: ignore[attr-defined]
         overdue += deal.is_overdue  # type: ignore[attr-defined]
         pending += bool(deal.pending_requests)  # type: ignore[attr-defined]
         columns[deal.state].append(deal)
@@ -206,10 +194,10 @@ def queue_context(user: User) -> dict[str, Any]:
         item.late = item.requested_at + answer_budget < now  # type: ignore[attr-defined]
         late_count += item.late  # type: ignore[attr-defined]
         item.mine = item.requested_by_id == user.pk  # type: ignore[attr-defined]
-        item.can_decide = can_decide(user, item.deal, item)  # type: ignore[attr-defined]
+        item.can_decide = permissions.may_decide(user, item)  # type: ignore[attr-defined]
     stalled = list(
         deals_visible_to(user)
-        .filter(state__in=ACTIVE_STATES, due_at__lt=now)
+        .filter(overdue_q(now))
         .select_related("demand", "lead_broker", "organisation")
         .order_by("due_at")[:100]
     )
@@ -226,7 +214,7 @@ def queue_context(user: User) -> dict[str, Any]:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not (user.is_supervisor or user.is_admin):
+    if not permissions.may_see_queue(user):
         messages.info(request, _("审批队列仅对主管开放；这里是您的项目看板。"))
         return redirect("board")
     return render(request, "deals/queue.html", queue_context(user))
@@ -253,8 +241,8 @@ def needs(request: HttpRequest) -> HttpResponse:
     if request.GET.get("open") == "1":
         demands = demands.filter(taken_here=False)
     page = paginate(request, demands, 30)
-    may_open = user.is_broker or user.is_supervisor or user.is_admin
-    lead_choices = brokers_visible_to(user) if (user.is_supervisor or user.is_admin) else None
+    may_open = permissions.may_create_deal(user)
+    lead_choices = brokers_visible_to(user) if permissions.may_name_lead(user) else None
     return render(
         request,
         "deals/needs.html",
@@ -356,14 +344,9 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     brokers = list(
         DealBroker.objects.filter(deal=deal).select_related("user").order_by("-share", "id")
     )
-    is_broker = any(b.user_id == user.pk for b in brokers)
+    is_broker = permissions.on_deal(user, deal)
     active = deal.state in ACTIVE_STATES
-    # Mirrors deal_set_brokers' rule (the service checks again): the lead, a supervisor, an admin.
-    may_share = active and (
-        user.is_admin
-        or (user.is_supervisor and user.organisation_id == deal.organisation_id)
-        or user.pk == deal.lead_broker_id
-    )
+    may_share = active and permissions.may_set_brokers(user, deal)
     on_deal = {b.user_id for b in brokers}
     share_candidates = (
         list(
@@ -375,6 +358,8 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         else []
     )
     pending = deal.pending_requests[0] if deal.pending_requests else None  # type: ignore[attr-defined]
+    if pending is not None:
+        pending.deal = deal  # the rules below read its organisation; no second fetch
     options = services.transition_options(deal=deal, user=user) if active else []
     # Shown per option: only what the deal itself lacks. Who may ask and "a request is already
     # pending" apply to every option alike, so the page says them once instead.
@@ -413,7 +398,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         achievement_matches_for_demand(
             demand=deal.demand, limit=MATCH_CANDIDATES, exclude=linked_ids
         )
-        if active and (is_broker or user.is_admin)
+        if active and permissions.may_link_achievement(user, deal)
         else []
     )
     search = request.GET.get("aq", "").strip()[:100]
@@ -438,12 +423,13 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "is_broker": is_broker,
         "may_share": may_share,
         "share_candidates": share_candidates,
-        "can_work": active and (is_broker or user.is_admin),
+        "can_work": active and permissions.may_log_activity(user, deal),
+        "may_request": permissions.may_request_move(user, deal),
         "active": active,
-        "overdue": _is_overdue(deal, now),
+        "overdue": deal.is_overdue,  # type: ignore[attr-defined]
         "pending": pending,
-        "pending_mine": pending is not None and pending.requested_by_id == user.pk,
-        "can_decide": can_decide(user, deal, pending),
+        "pending_mine": pending is not None and permissions.may_withdraw(user, pending),
+        "can_decide": pending is not None and permissions.may_decide(user, pending),
         "options": options,
         "activities": list(activities_for_deal(deal)),
         "activity_form": activity_form,

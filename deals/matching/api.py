@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from brokers.requests import AuthedRequest
 from common.exceptions import ValidationFailed
+from deals import permissions
 from deals.matching import selectors, services
 from deals.matching.models import ImportJob, ImportKind
 from deals.models import Achievement, Demand
@@ -126,6 +127,7 @@ class _ImportApi(APIView):
         responses={202: inline_serializer("ImportAccepted", {"job": serializers.IntegerField()})},
     )
     def post(self, request: Request) -> Response:
+        permissions.may_import.require(request.user)  # type: ignore[arg-type]  # before the file
         upload: Any = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed(

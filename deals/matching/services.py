@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from brokers.industries import resolve_industry
-from brokers.models import Role, User
-from common.exceptions import NotAllowed, ValidationFailed
+from brokers.models import User
+from common.exceptions import ValidationFailed
 from common.tasks import enqueue_on_commit
+from deals import permissions
 from deals import services as deal_services
 from deals.matching import spreadsheet
 from deals.matching.index import record_changes
@@ -42,7 +43,6 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200
 STALE_RUN = dt.timedelta(hours=1)
-IMPORTER_ROLES = {Role.ADMIN, Role.SUPERVISOR, Role.BROKER}
 
 # Column names accepted for each field: the API's names and the usual Chinese headers.
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -117,8 +117,7 @@ def _columns(kind: str, header: list[str]) -> dict[str, int]:
 
 def import_job_create(*, actor: User, kind: str, upload: Any) -> ImportJob:
     """Check the upload (format, size, header), store it and queue its import after commit."""
-    if not actor.is_authenticated or actor.effective_role not in IMPORTER_ROLES:
-        raise NotAllowed(_("只有经纪人、主管或管理员可以批量导入。"))
+    permissions.may_import.require(actor)
     if kind not in ImportKind.values:
         raise ValidationFailed(_("未知的导入类型。"))
     filename = str(getattr(upload, "name", "") or "upload")[:255]

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from brokers.regions import region_name as _region_name
+from deals import permissions
 from deals.models import DealState
 
 register = template.Library()
@@ -62,3 +63,9 @@ def percent(value: Any) -> str:
         return f"{round(float(value) * 100)}"
     except (TypeError, ValueError):
         return "0"
+
+
+@register.filter
+def may_see_queue(user: Any) -> bool:
+    """The navigation asks deals.permissions, like every other door (never `user.role` inline)."""
+    return bool(getattr(user, "is_authenticated", False)) and permissions.may_see_queue(user)

@@ -63,9 +63,23 @@ def test_bad_user_input_is_400(api, admin_user, broker, body):
     assert api(admin_user).post("/api/v1/users/", body, format="json").status_code == 400
 
 
-def test_only_admins_create_users(api, supervisor):
-    body = {"username": "newbie", "password": "s3cret-pass", "role": "broker"}
-    assert api(supervisor).post("/api/v1/users/", body, format="json").status_code == 403
+NEW_USER_BODIES = {
+    "empty": {},
+    "invalid": {"username": "x y", "password": "short", "role": "king"},
+    "taken username": {"username": "zhangwei", "password": "s3cret-pass", "role": "broker"},
+    "valid": {"username": "newbie", "password": "s3cret-pass", "role": "broker"},
+}
+
+
+@pytest.mark.parametrize("body", NEW_USER_BODIES.values(), ids=NEW_USER_BODIES.keys())
+@pytest.mark.parametrize("who", ["broker", "supervisor", "finance"])
+def test_only_admins_create_users_whatever_the_body(api, request, broker, who, body):
+    """Permission answers before the body is read: no 400 that reveals what a valid body is."""
+    user = request.getfixturevalue(who)
+    response = api(user).post("/api/v1/users/", body, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert not User.objects.filter(username="newbie").exists()
 
 
 def test_users_list_stays_inside_the_organisation(api, broker, other_broker, supervisor):

@@ -630,7 +630,7 @@ def test_a_co_broker_cannot_change_the_shares(broker, co_broker):
         {f"share_{broker.pk}": "10", f"share_{co_broker.pk}": "90"},
         follow=True,
     )
-    assert "只有主办经纪人或主管可以调整" in response.content.decode()
+    assert "只有主办经纪人、本机构主管或管理员可以调整" in response.content.decode()
     assert deal.broker_links.get(user=co_broker).share == Decimal("50.00")
 
 

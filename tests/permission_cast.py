@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from brokers.models import User
+from brokers.models import Role, User
 from deals.models import Deal, DealBroker
 from tests.factories import (
     AdminFactory,
@@ -17,6 +17,7 @@ from tests.factories import (
     FinanceFactory,
     OrganisationFactory,
     SupervisorFactory,
+    UserFactory,
 )
 
 POSITIONS = [
@@ -31,6 +32,7 @@ POSITIONS = [
     "other_finance",  # finance of another organisation
     "admin",  # admin (no organisation)
     "superuser",  # createsuperuser account: role left at broker, acts as admin
+    "expert",  # an outside reviewer: no part in any deal
 ]
 
 
@@ -54,6 +56,7 @@ def build_cast() -> tuple[Deal, dict[str, User]]:
         "other_finance": FinanceFactory(organisation=other),
         "admin": AdminFactory(organisation=None),
         "superuser": BrokerFactory(organisation=None, is_superuser=True, is_staff=True),
+        "expert": UserFactory(role=Role.EXPERT, organisation=None),
     }
     return deal, users
 

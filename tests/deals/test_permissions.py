@@ -25,6 +25,8 @@ DEAL_RULES = {
     "may_set_brokers": {"lead", "supervisor"} | ADMINS,
     # Only the deal's own brokers ask; admins and supervisors decide instead.
     "may_request_move": {"lead", "co_broker"},
+    # Pausing the stage's clock: the deal's brokers, its organisation's supervisor, admins.
+    "may_pause_clock": {"lead", "co_broker", "supervisor"} | ADMINS,
 }
 
 USER_RULES = {
@@ -33,6 +35,7 @@ USER_RULES = {
     "may_write_catalogue": ALL_BROKERS | ALL_SUPERVISORS | ADMINS,
     "may_import": ALL_BROKERS | ALL_SUPERVISORS | ADMINS,
     "may_see_queue": ALL_SUPERVISORS | ADMINS,
+    "may_open_matched_deal": ALL_SUPERVISORS | ADMINS,
 }
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from brokers.models import Role, User
@@ -16,7 +16,7 @@ from brokers.regions import region_ancestors
 from contracts.models import ExchangeRegistration
 from deals.models import Deal, DealBroker, DealState
 from deals.selectors import deals_visible_to
-from rewards.models import Basis, Reward, RewardPolicy, RewardShare
+from rewards.models import Basis, Reward, RewardPolicy, RewardShare, RewardStatus
 
 
 def rewards_visible_to(user: User) -> QuerySet[Reward]:
@@ -62,6 +62,50 @@ def rewards_filtered(
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def share_totals_by_status(qs: QuerySet[Reward], *, user_id: int) -> dict[str, dict[str, object]]:
+    """One person's part of the rewards in `qs`, by reward status: {status: {n, total}}, where
+    total adds up that person's shares (what they are owed), never the whole rewards."""
+    rows = (
+        RewardShare.objects.filter(reward__in=qs.order_by().values("pk"), user_id=user_id)
+        .values("reward__status")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    return {row["reward__status"]: {"n": row["n"], "total": row["total"]} for row in rows}
+
+
+def share_totals_by_broker_year(
+    qs: QuerySet[Reward], *, limit: int = 200
+) -> list[dict[str, object]]:
+    """Each broker's yearly total over the rewards in `qs` (void ones left out): their shares
+    added up per year, largest first. Rows: user_id, name, year, n, total."""
+    rows = (
+        RewardShare.objects.filter(reward__in=qs.order_by().values("pk"))
+        .exclude(reward__status=RewardStatus.VOID)
+        .values("user_id", "user__display_name", "user__username", "reward__year")
+        .annotate(n=Count("id"), total=Sum("amount"))
+        .order_by("-reward__year", "-total", "user_id")[:limit]
+    )
+    return [
+        {
+            "user_id": row["user_id"],
+            "name": row["user__display_name"] or row["user__username"],
+            "year": row["reward__year"],
+            "n": row["n"],
+            "total": row["total"],
+        }
+        for row in rows
+    ]
+
+
+def brokers_in_rewards(qs: QuerySet[Reward]) -> QuerySet[User]:
+    """The people who have a share in one of the rewards in `qs` (the ledger's broker filter)."""
+    return (
+        User.objects.filter(reward_shares__reward__in=qs.order_by().values("pk"))
+        .distinct()
+        .order_by("display_name", "username")
+    )
 
 
 def policies_all() -> QuerySet[RewardPolicy]:

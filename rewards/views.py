@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,14 @@ from rewards.permissions import (
     may_export_ledger,
     may_pay_reward,
 )
-from rewards.selectors import reward_get_for_user, rewards_filtered, rewards_visible_to
+from rewards.selectors import (
+    brokers_in_rewards,
+    reward_get_for_user,
+    rewards_filtered,
+    rewards_visible_to,
+    share_totals_by_broker_year,
+    share_totals_by_status,
+)
 
 
 def reward_panel(user: User, deal_id: int) -> dict[str, Any]:
@@ -48,16 +55,27 @@ def ledger(request: AuthedHttpRequest) -> HttpResponse:
     user = request.user
     form = LedgerFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    visible = rewards_visible_to(user)
+    broker_id = filters.get("broker")
     rewards = rewards_filtered(
-        rewards_visible_to(user),
+        visible,
         year=filters.get("year"),
         status=filters.get("status") or None,
-        broker_id=filters.get("broker"),
+        broker_id=broker_id,
     ).order_by("-registered_on", "-id")
-    totals: dict[str, dict[str, Any]] = {
-        row["status"]: dict(row)
-        for row in rewards.order_by().values("status").annotate(n=Count("id"), total=Sum("amount"))
-    }
+    # A broker's cards add up their own shares; finance filtering by one broker sees that
+    # broker's shares; otherwise the whole rewards.
+    share_of = user.pk if user.is_broker else broker_id
+    totals: dict[str, dict[str, Any]]
+    if share_of is not None:
+        totals = share_totals_by_status(rewards, user_id=share_of)
+    else:
+        totals = {
+            row["status"]: dict(row)
+            for row in rewards.order_by()
+            .values("status")
+            .annotate(n=Count("id"), total=Sum("amount"))
+        }
     page = paginate(request, rewards, 50)
     for reward in page.object_list:
         reward.may_approve = may_approve_reward(user, reward)  # type: ignore[attr-defined]
@@ -81,13 +99,16 @@ def ledger(request: AuthedHttpRequest) -> HttpResponse:
                 for value, label in RewardStatus.choices
             ],
             "export_year": export_year,
+            "shares_only": share_of is not None,
+            "brokers": [] if user.is_broker else list(brokers_in_rewards(visible)),
+            "broker_totals": [] if user.is_broker else share_totals_by_broker_year(rewards),
             "may_export": may_export_ledger(user),
             "today": timezone.localdate(),
         },
     )
 
 
-def _reward_action(request: AuthedHttpRequest, reward_id: int, action: str) -> HttpResponseRedirect:
+def _reward_action(request: AuthedHttpRequest, reward_id: int, action: str) -> HttpResponse:
     user = request.user
     reward: Reward = reward_get_for_user(user=user, reward_id=reward_id)
     # Who asks comes first, as in the API: someone who may not decide sees why, not form errors.
@@ -107,6 +128,18 @@ def _reward_action(request: AuthedHttpRequest, reward_id: int, action: str) -> H
                 for field_errors in pay.errors.values():
                     messages.error(request, " ".join(str(e) for e in field_errors))
                 return redirect_back(request, reverse("ledger"))
+            if request.POST.get("confirmed") != "1":
+                # Money leaves with this: the amounts, date and reference are shown once more.
+                return render(
+                    request,
+                    "rewards/pay_confirm.html",
+                    {
+                        "reward": reward,
+                        "paid_on": pay.cleaned_data["paid_on"],
+                        "reference": pay.cleaned_data["reference"],
+                        "next": request.POST.get("next", ""),
+                    },
+                )
             services.reward_pay(
                 reward_id=reward.pk,
                 actor=user,

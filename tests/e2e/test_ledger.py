@@ -44,6 +44,10 @@ def test_finance_approves_and_pays_a_reward_in_the_browser(
     row.locator("input[name=reference]").fill("ZH-2026-0088")
     row.locator("button", has_text="登记发放").click()
     page.wait_for_load_state("domcontentloaded")
+    assert "确认发放 37,500.00 元" in page.locator("#pay-confirm").inner_text()
+    page.screenshot(path=str(screens / "ledger-pay-confirm.png"), full_page=True)
+    page.locator("#pay-confirm button", has_text="确认发放").click()
+    page.wait_for_load_state("domcontentloaded")
     assert "已登记发放" in page.locator(".messages").inner_text()
     page.screenshot(path=str(screens / "ledger-paid.png"), full_page=True)
 

@@ -8,9 +8,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from deals.services import deal_set_brokers
 from rewards.models import Reward, RewardStatus
 from rewards.services import policy_create, reward_compute
-from tests.factories import DealFactory, FinanceFactory, OrganisationFactory
+from tests.factories import BrokerFactory, DealFactory, FinanceFactory, OrganisationFactory
 from tests.factories_contracts import register_deal
 
 pytestmark = pytest.mark.django_db
@@ -62,9 +63,15 @@ def test_finance_approves_then_records_payment_through_the_ledger(finance, rewar
     assert reward.status == RewardStatus.APPROVED  # a payment needs a date and a reference
 
     today = timezone.localdate().isoformat()
-    response = client.post(
-        f"/ledger/{reward.pk}/pay/", {"paid_on": today, "reference": "ZH-2026-0088"}, follow=True
-    )
+    form = {"paid_on": today, "reference": "ZH-2026-0088"}
+    # The first submit only asks for confirmation, showing the amount: nothing is paid yet.
+    response = client.post(f"/ledger/{reward.pk}/pay/", form)
+    html = response.content.decode()
+    assert response.status_code == 200 and "确认发放 37,500.00 元" in html
+    assert 'name="confirmed" value="1"' in html and "ZH-2026-0088" in html
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.APPROVED
+    response = client.post(f"/ledger/{reward.pk}/pay/", {**form, "confirmed": "1"}, follow=True)
     assert "已登记发放" in response.content.decode()
     reward.refresh_from_db()
     assert reward.status == RewardStatus.PAID and reward.payment_reference == "ZH-2026-0088"
@@ -136,3 +143,87 @@ def test_a_broker_paying_with_an_empty_form_is_told_only_finance_may(broker, rew
     assert "只有本机构的财务人员或管理员" in response.content.decode()
     reward.refresh_from_db()
     assert reward.status == RewardStatus.CALCULATED
+
+
+@pytest.fixture
+def shared_reward(admin_user, broker, co_broker, supervisor) -> Reward:
+    """A 37,500.00 reward split 70 / 30 between 张伟 (lead) and 李娜."""
+    policy_create(
+        actor=admin_user,
+        name="镇海区技术经纪人奖励办法",
+        region="330211",
+        rate="0.015",
+        cap_per_project="300000.00",
+        effective_from=dt.date(2024, 1, 1),
+    )
+    deal = DealFactory(lead_broker=broker, title="随形冷却专利转让")
+    deal_set_brokers(deal=deal, actor=broker, shares=[(broker, "70.00"), (co_broker, "30.00")])
+    deal = register_deal(deal, supervisor)
+    return reward_compute(deal_id=deal.pk)
+
+
+def stat_figures(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<div class="stat"><b>([^<]*)</b>', html)
+
+
+@pytest.mark.parametrize(("who", "share"), [("broker", "26,250.00"), ("co_broker", "11,250.00")])
+def test_a_brokers_cards_add_up_their_share_not_the_whole_reward(
+    request, shared_reward, who, share
+):
+    html = signed_in(request.getfixturevalue(who)).get("/ledger/").content.decode()
+    figures = stat_figures(html)
+    assert share in figures  # the calculated card
+    assert "37,500.00" not in figures
+    assert "以下合计为您本人的分成金额" in html
+
+
+def test_finance_cards_add_up_whole_rewards_until_a_broker_is_chosen(
+    finance, co_broker, shared_reward
+):
+    client = signed_in(finance)
+    html = client.get("/ledger/").content.decode()
+    assert "37,500.00" in stat_figures(html)
+    assert f'<option value="{co_broker.pk}">李娜</option>' in html  # the broker filter
+
+    html = client.get(f"/ledger/?broker={co_broker.pk}").content.decode()
+    assert "11,250.00" in stat_figures(html) and "37,500.00" not in stat_figures(html)
+    assert f'<option value="{co_broker.pk}" selected>李娜</option>' in html
+    assert "随形冷却专利转让" in html
+
+
+def test_the_broker_filter_leaves_out_rewards_the_broker_has_no_share_in(
+    finance, shared_reward, org
+):
+    stranger = BrokerFactory(username="zhaolei", display_name="赵磊", organisation=org)
+    html = signed_in(finance).get(f"/ledger/?broker={stranger.pk}").content.decode()
+    assert "随形冷却专利转让" not in html
+    assert "没有奖励记录" in html
+
+
+def test_the_ledger_shows_each_brokers_yearly_total_of_their_shares(
+    finance, broker, co_broker, shared_reward
+):
+    html = signed_in(finance).get("/ledger/").content.decode()
+    section = html.split('id="broker-totals"', 1)[1]
+    year = shared_reward.year
+    assert f"?broker={broker.pk}&amp;year={year}" in section
+    assert "26,250.00" in section and "11,250.00" in section
+    assert "37,500.00" not in section
+
+
+def test_a_broker_does_not_get_the_broker_filter_or_the_others_totals(broker, shared_reward):
+    html = signed_in(broker).get("/ledger/").content.decode()
+    assert 'name="broker"' not in html
+    assert 'id="broker-totals"' not in html
+
+
+def test_a_forged_confirmation_still_needs_a_valid_payment_form(finance, shared_reward):
+    client = signed_in(finance)
+    client.post(f"/ledger/{shared_reward.pk}/approve/")
+    client.post(
+        f"/ledger/{shared_reward.pk}/pay/", {"confirmed": "1", "paid_on": "", "reference": ""}
+    )
+    shared_reward.refresh_from_db()
+    assert shared_reward.status == RewardStatus.APPROVED

@@ -14,6 +14,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from brokers.models import User
 from common.admin import ReadOnlyAdminMixin
 from deals import permissions, services
 from deals.models import (
@@ -42,9 +43,12 @@ class CatalogueAdmin(SimpleHistoryAdmin):
         )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and permissions.may_write_catalogue(
-            request.user  # type: ignore[arg-type]
-        )
+        user = request.user
+        if not (super().has_change_permission(request, obj) and isinstance(user, User)):
+            return False
+        if obj is None:
+            return permissions.may_write_catalogue(user)
+        return permissions.may_edit_catalogue_record(user, obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         if change:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from brokers.models import User
 from brokers.permissions import supervises
 from common.permissions import predicate
-from deals.models import Deal, DealBroker, TransitionRequest
+from deals.models import Achievement, Deal, DealBroker, Demand, TransitionRequest
 
 
 def on_deal(user: User, deal: Deal) -> bool:
@@ -35,6 +35,26 @@ def on_deal(user: User, deal: Deal) -> bool:
 def may_write_catalogue(user: User) -> bool:
     """Needs and achievements are entered by everyone who works deals (the public form aside)."""
     return user.is_admin or user.is_broker or user.is_supervisor
+
+
+def _record_organisation_id(record: Demand | Achievement) -> int | None:
+    creator = record.created_by
+    return creator.organisation_id if creator is not None else None
+
+
+@predicate(gettext_lazy("只能修改本机构录入的需求或成果；如需更正，请联系录入机构或管理员。"))
+def may_edit_catalogue_record(user: User, record: Demand | Achievement) -> bool:
+    """A need or an achievement belongs to the organisation of whoever entered it: its brokers and
+    supervisors edit it (a need's region decides which reward policy pays). One entered through
+    the public form belongs to no organisation yet: a supervisor triages it."""
+    if user.is_admin:
+        return True
+    if not may_write_catalogue(user):
+        return False
+    owner = _record_organisation_id(record)
+    if owner is None:
+        return user.is_supervisor
+    return owner == user.organisation_id
 
 
 @predicate(gettext_lazy("只有经纪人、主管或管理员可以批量导入。"))

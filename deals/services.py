@@ -171,7 +171,7 @@ def demand_create(*, actor: User | None, reason: str = "新建需求", **fields:
 def demand_update(
     *, demand: Demand, actor: User, reason: str = "修改需求", **fields: Any
 ) -> Demand:
-    permissions.may_write_catalogue.require(actor)
+    permissions.may_edit_catalogue_record.require(actor, demand)
     changed = {k: v for k, v in fields.items() if getattr(demand, k) != v}
     if not changed:
         return demand  # no-op saves would write empty history rows
@@ -205,7 +205,7 @@ def achievement_create(
 def achievement_update(
     *, achievement: Achievement, actor: User, reason: str = "修改成果", **fields: Any
 ) -> Achievement:
-    permissions.may_write_catalogue.require(actor)
+    permissions.may_edit_catalogue_record.require(actor, achievement)
     changed = {k: v for k, v in fields.items() if getattr(achievement, k) != v}
     if not changed:
         return achievement

@@ -161,7 +161,7 @@ def _matches(client, need) -> list[int]:  # type: ignore[no-untyped-def]
 
 
 def test_created_edited_and_deleted_achievements_reach_the_next_query_incrementally(
-    api, broker, need, library, django_capture_on_commit_callbacks
+    api, broker, supervisor, need, library, django_capture_on_commit_callbacks
 ):
     client = api(broker)
     assert _matches(client, need)[0] == library["mould"].pk
@@ -179,7 +179,7 @@ def test_created_edited_and_deleted_achievements_reach_the_next_query_incrementa
     with django_capture_on_commit_callbacks(execute=True):
         services.achievement_update(
             achievement=library["mould"],
-            actor=broker,
+            actor=supervisor,  # the library's records came in with no organisation
             title="光伏组件无水清扫机器人",
             description="光伏板积灰自动清扫。",
         )
@@ -206,13 +206,13 @@ def test_the_index_task_runs_only_after_commit(broker, django_capture_on_commit_
 
 
 def test_another_worker_catches_up_from_the_change_log(
-    broker, need, library, django_capture_on_commit_callbacks
+    supervisor, need, library, django_capture_on_commit_callbacks
 ):
     before = index.get_index(MatchKind.ACHIEVEMENT)
     # A write handled by another process: only the database knows about it.
     with django_capture_on_commit_callbacks(execute=True):
         services.achievement_update(
-            achievement=library["rice"], actor=broker, title="注塑件缩痕检测仪"
+            achievement=library["rice"], actor=supervisor, title="注塑件缩痕检测仪"
         )
     from deals.matching.selectors import achievement_matches_for_demand
 

@@ -296,7 +296,8 @@ def challenge_ranking(challenge: Challenge) -> list[dict[str, Any]]:
     reviews = Review.objects.filter(proposal__challenge=challenge).select_related("expert")
     by_proposal: dict[int, list[Review]] = {}
     for review in reviews:
-        assert review.proposal_id is not None
+        if review.proposal_id is None:
+            raise RuntimeError("invariant: review.proposal_id is not None")
         by_proposal.setdefault(review.proposal_id, []).append(review)
     for proposal in challenge.proposals.order_by("submitted_at", "id"):
         given = by_proposal.get(proposal.pk, [])

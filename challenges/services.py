@@ -358,7 +358,10 @@ def challenge_publish(
 ) -> Challenge:
     if not permissions.may_publish_challenge(actor):
         raise NotAllowed(_("只有机构的主管可以发布揭榜挂帅榜单。"))
-    assert actor.organisation_id is not None  # may_publish_challenge checked it
+    if actor.organisation_id is None:
+        raise RuntimeError(
+            "invariant: actor.organisation_id is not None (may_publish_challenge checked it)"
+        )
     try:
         size = int(panel_size)
     except (TypeError, ValueError) as exc:
@@ -609,7 +612,8 @@ def review_submit(
         review = Review.objects.filter(expert=expert, proposal=proposal).first()
         review = review or Review(expert=expert, proposal=proposal)
     else:
-        assert deal is not None
+        if deal is None:
+            raise RuntimeError("invariant: deal is not None")
         if not Invitation.objects.filter(deal=deal, expert=expert).exists():
             raise Http404
         clean = _scores(scores, MATCH_CRITERIA)

@@ -33,7 +33,8 @@ PROPOSER_REFS = "proposer_refs"
 
 def _user(request: HttpRequest) -> User:
     user = request.user
-    assert isinstance(user, User)
+    if not isinstance(user, User):
+        raise RuntimeError("invariant: isinstance(user, User)")
     return user
 
 

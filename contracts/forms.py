@@ -67,7 +67,8 @@ class ContractDraftForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         kind = self.fields["kind"]
-        assert isinstance(kind, forms.ChoiceField)
+        if not isinstance(kind, forms.ChoiceField):
+            raise RuntimeError("invariant: isinstance(kind, forms.ChoiceField)")
         kind.choices = kind_choices()
         # The page shows each side's fields under its own heading, so the labels stay short.
         for side in ("a", "b"):

@@ -436,7 +436,10 @@ def registration_record(
             _("该合同版本的登记已被撤销；重新登记请创建新的合同版本。"),
             code="registration_cancelled",
         )
-    assert contract.signed_on is not None  # a signed contract has its date (a DB constraint)
+    if contract.signed_on is None:
+        raise RuntimeError(
+            "invariant: contract.signed_on is not None (a signed contract has its date (a DB constraint))"
+        )
     if on < contract.signed_on:
         raise ValidationFailed(
             _("registered_on: 登记日期（%(on)s）不能早于合同签订日期（%(signed)s）。")

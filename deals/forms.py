@@ -109,7 +109,8 @@ class TransitionRequestForm(forms.Form):
     def __init__(self, *args: Any, options: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         target = self.fields["target"]
-        assert isinstance(target, forms.ChoiceField)
+        if not isinstance(target, forms.ChoiceField):
+            raise RuntimeError("invariant: isinstance(target, forms.ChoiceField)")
         target.choices = [(o["target"], o["label"]) for o in options]
 
 

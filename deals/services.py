@@ -305,7 +305,8 @@ def deal_open_matched(
     link.save()
     deal = _lock_deal(deal.pk)
     transition = transition_for(deal, DealState.MATCHED)
-    assert transition is not None  # intake → matched is declared
+    if transition is None:
+        raise RuntimeError("invariant: transition is not None (intake → matched is declared)")
     blockers = transition_blockers(deal, transition, for_move=True)
     if blockers:
         raise ConditionsUnmet(_("还不能进入成果匹配阶段。"), blockers=blockers)

@@ -100,7 +100,8 @@ HISTORY_LABELS = {
 
 def _user(request: HttpRequest) -> User:
     user = request.user
-    assert isinstance(user, User)  # login_required ran first
+    if not isinstance(user, User):
+        raise RuntimeError("invariant: isinstance(user, User) (login_required ran first)")
     return user
 
 

@@ -479,7 +479,8 @@ class DealWalk:
                 )
 
     def _deal(self) -> Deal:
-        assert self.deal is not None
+        if self.deal is None:
+            raise RuntimeError("invariant: self.deal is not None")
         return self.deal
 
     def _is_last_visit(self, k: int, state: str) -> bool:

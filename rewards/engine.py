@@ -123,7 +123,8 @@ def terms_errors(terms: Terms) -> list[str]:
     # 90,000). Such a policy would punish a larger deal; refuse it and point at marginal tiers.
     for i in range(len(terms.tiers) - 1):
         low, high = terms.tiers[i], terms.tiers[i + 1]
-        assert low.up_to is not None
+        if low.up_to is None:
+            raise RuntimeError("invariant: low.up_to is not None")
         top_of_low = _capped(low.up_to * low.rate, low.cap)
         start_of_high = _capped(low.up_to * high.rate, high.cap)
         if start_of_high < top_of_low:
@@ -166,7 +167,8 @@ def compute(terms: Terms, basis: Decimal) -> Computation:
         ctx.prec = 60
         steps: list[dict[str, Any]] = []
         if terms.mode == FLAT:
-            assert terms.rate is not None
+            if terms.rate is None:
+                raise RuntimeError("invariant: terms.rate is not None")
             exact = basis * terms.rate
             steps.append(
                 {"kind": "flat", "base": fmt(basis), "rate": fmt(terms.rate), "amount": fmt(exact)}

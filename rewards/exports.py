@@ -125,7 +125,8 @@ def ledger_xlsx(rows: Iterable[Row], *, title: str) -> bytes:
     columns = _columns()
     workbook = Workbook()
     sheet = workbook.active
-    assert sheet is not None
+    if sheet is None:
+        raise RuntimeError("invariant: sheet is not None")
     sheet.title = title[:31]
     sheet.append([c.title for c in columns])
     for cell in sheet[1]:

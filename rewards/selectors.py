@@ -160,7 +160,8 @@ class DealFacts:
 
     @property
     def year(self) -> int:
-        assert self.registered_on is not None
+        if self.registered_on is None:
+            raise RuntimeError("invariant: self.registered_on is not None")
         return self.registered_on.year
 
 

@@ -122,7 +122,7 @@ def _state(kind: str) -> tuple[int, int]:
     # Runs before every query: one indexed row, read without the ORM's per-query overhead.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT generation, version FROM {MatchIndexState._meta.db_table} WHERE kind = %s",
+            f"SELECT generation, version FROM {MatchIndexState._meta.db_table} WHERE kind = %s",  # noqa: S608 -- names from the models' meta, values bound
             [kind],
         )
         row = cursor.fetchone()

@@ -75,7 +75,7 @@ def new_reward_row(
 def _executemany(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """One INSERT statement run for all rows."""
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 -- names from the models' meta, values bound
         quote(model._meta.db_table),
         ", ".join(quote(c) for c in columns),
         ", ".join(["%s"] * len(columns)),
@@ -122,7 +122,7 @@ def add_year_totals(deltas: dict[YearKey, Decimal]) -> None:
     user, year, region, amount = (quote(c) for c in YEAR_TOTAL_COLUMNS)
     # ON CONFLICT … DO UPDATE: the same statement on SQLite (≥ 3.24) and PostgreSQL.
     sql = (
-        f"INSERT INTO {table} ({user}, {year}, {region}, {amount}) VALUES (%s, %s, %s, %s) "
+        f"INSERT INTO {table} ({user}, {year}, {region}, {amount}) VALUES (%s, %s, %s, %s) "  # noqa: S608 -- names from the models' meta, values bound
         f"ON CONFLICT ({user}, {year}, {region}) "
         f"DO UPDATE SET {amount} = {table}.{amount} + excluded.{amount}"
     )

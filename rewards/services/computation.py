@@ -74,7 +74,8 @@ def _plan(
 
     The explanation holds the figures; `rewards.explain.explanation_text` words them.
     """
-    assert facts.registered_on is not None
+    if facts.registered_on is None:
+        raise RuntimeError("invariant: facts.registered_on is not None")
     policy = prepared.policy
     basis_amount = facts.amounts[policy.basis]
     result = engine.compute(prepared.terms, basis_amount)
@@ -135,7 +136,8 @@ def _plan(
 
 
 def _needs_policy_explanation(facts: DealFacts) -> dict[str, Any]:
-    assert facts.registered_on is not None
+    if facts.registered_on is None:
+        raise RuntimeError("invariant: facts.registered_on is not None")
     return {
         "needs_policy": True,
         "region": facts.region,
@@ -240,7 +242,8 @@ def _compute_chunk(
                 "explanation": explanation,
             }
         if existing.get(f.deal_id) != RewardStatus.NEEDS_POLICY:
-            assert f.registered_on is not None
+            if f.registered_on is None:
+                raise RuntimeError("invariant: f.registered_on is not None")
             policy = fields.get("policy")
             new_rows.append(
                 bulk.new_reward_row(

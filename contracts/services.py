@@ -33,6 +33,7 @@ from contracts.models import (
 )
 from contracts.signals import registration_cancelled
 from deals.models import TERMINAL_STATES, Deal
+from deals.services import deal_registration_cancelled
 
 logger = logging.getLogger(__name__)
 
@@ -499,6 +500,7 @@ def registration_cancel(*, contract: Contract, actor: User, reason: str) -> Exch
     contract.deregister()
     stamp(contract, actor, f"撤销登记：{reason}")
     contract.save()
+    deal_registration_cancelled(deal_id=contract.deal_id, actor=actor, reason=reason)
     contract_id, deal_id, actor_id = contract.pk, contract.deal_id, actor.pk
     transaction.on_commit(
         lambda: registration_cancelled.send(

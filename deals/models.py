@@ -316,6 +316,16 @@ class Deal(ConcurrentTransitionMixin, models.Model):
     def back_to_offline_meeting(self) -> None:
         pass
 
+    # System moves (never requested by a broker; a service calls them) --------------------------
+    @transition(
+        field=state,
+        source=DealState.REGISTERED,
+        target=DealState.AGREEMENT,
+        custom={"label": _("登记已撤销，退回签约"), "kind": "system"},
+    )
+    def registration_cancelled(self) -> None:
+        pass
+
     # Close --------------------------------------------------------------------------------------
     @transition(
         field=state,

@@ -59,7 +59,7 @@ HUNDRED = Decimal("100.00")
 def transition_for(deal: Deal, target: str) -> Any | None:
     """The declared transition from the deal's current state to `target`, or None."""
     for t in deal.get_all_state_transitions():  # type: ignore[attr-defined]
-        if t.source == deal.state and t.target == target:
+        if t.source == deal.state and t.target == target and t.custom.get("kind") != "system":
             return t
     return None
 
@@ -89,7 +89,7 @@ def transition_options(*, deal: Deal, user: User) -> list[dict[str, Any]]:
     pending = deal.transition_requests.filter(status=RequestStatus.PENDING).exists()
     options = []
     for t in deal.get_all_state_transitions():  # type: ignore[attr-defined]
-        if t.source != deal.state:
+        if t.source != deal.state or t.custom.get("kind") == "system":
             continue
         blockers = transition_blockers(deal, t) if t.custom.get("kind") == "forward" else []
         if not may_request:
@@ -740,3 +740,34 @@ def _fill_unknown_deadlines(now: dt.datetime) -> None:
         due = stage_due_at(deal.state, deal.state_entered_at, budgets.paused_seconds(pauses, now))
         if due is not None:
             Deal.objects.filter(pk=deal.pk, due_at__isnull=True).update(due_at=due)
+
+
+def deal_registration_cancelled(*, deal_id: int, actor: User, reason: str) -> Deal:
+    """The contract's registration was cancelled: a registered deal goes back to `agreement`
+    (a system move, no request), recorded with who cancelled and why. Runs inside the caller's
+    transaction (contracts' `registration_cancel`); a deal not registered is left as it is."""
+    deal = _lock_deal(deal_id)
+    if deal.state != DealState.REGISTERED:
+        return deal
+    from_state = deal.state
+    deal.registration_cancelled()
+    now = timezone.now()
+    deal.state_entered_at = now
+    deal.due_at = stage_due_at(deal.state, now)
+    text = f"合同登记已撤销：{reason}"
+    _stamp(deal, actor, text)
+    deal.save()
+    to_state, actor_id = deal.state, actor.pk
+
+    def announce() -> None:
+        deal_state_changed.send(
+            sender=Deal,
+            deal_id=deal_id,
+            from_state=from_state,
+            to_state=to_state,
+            actor_id=actor_id,
+            reason=text,
+        )
+
+    transaction.on_commit(announce)
+    return deal

@@ -208,6 +208,7 @@ class RewardSerializer(serializers.ModelSerializer):
             "payment_reference",
             "voided_at",
             "void_reason",
+            "active",
             "clawback",
         ]
         read_only_fields = fields
@@ -268,6 +269,7 @@ LIST_PARAMS = [
     OpenApiParameter("status", str, enum=RewardStatus.values),
     OpenApiParameter("broker", int, description="a beneficiary's user id"),
     OpenApiParameter("year", int, description="the registration year"),
+    OpenApiParameter("deal", int, description="one deal's rewards (every registration's)"),
 ]
 
 
@@ -291,12 +293,14 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationFailed(
                 _("status 应为以下之一：%(v)s") % {"v": ", ".join(RewardStatus.values)}
             )
-        return rewards_filtered(
+        qs = rewards_filtered(
             rewards_visible_to(self.request.user),  # type: ignore[arg-type]
             year=_int_param(self.request, "year"),
             broker_id=_int_param(self.request, "broker"),
             status=status_value,
         )
+        deal_id = _int_param(self.request, "deal")
+        return qs.filter(deal_id=deal_id) if deal_id is not None else qs
 
     def get_queryset(self) -> Any:
         return self.filtered().order_by("-registered_on", "-id")

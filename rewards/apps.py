@@ -32,7 +32,7 @@ def reward_lock(deal_id: int) -> str | None:
     from rewards.models import Reward, RewardStatus
 
     statuses = [RewardStatus.APPROVED, RewardStatus.PAID]
-    if Reward.objects.filter(deal_id=deal_id, status__in=statuses).exists():
+    if Reward.objects.filter(deal_id=deal_id, active=True, status__in=statuses).exists():
         return str(_("奖励已审核或已发放"))
     return None
 

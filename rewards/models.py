@@ -105,10 +105,12 @@ COUNTING_STATUSES = [RewardStatus.CALCULATED, RewardStatus.APPROVED, RewardStatu
 
 
 class Reward(ConcurrentTransitionMixin, models.Model):
-    """The reward of one registered deal (one per deal: the database says so)."""
+    """The reward of one registration of a deal. One *active* reward per deal (the database
+    says so); a cancelled registration makes it inactive (voided, or paid and clawed back), and
+    registering the deal again computes a fresh one."""
 
-    deal = models.OneToOneField(
-        "deals.Deal", verbose_name=_("项目"), on_delete=models.PROTECT, related_name="reward"
+    deal = models.ForeignKey(
+        "deals.Deal", verbose_name=_("项目"), on_delete=models.PROTECT, related_name="rewards"
     )
     policy = models.ForeignKey(
         RewardPolicy,
@@ -147,6 +149,8 @@ class Reward(ConcurrentTransitionMixin, models.Model):
     payment_reference = models.CharField(_("付款凭证号"), max_length=100, blank=True)
     voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
     void_reason = models.TextField(_("作废原因"), blank=True)
+    # False once the registration it rewards was cancelled (voided, or paid and clawed back).
+    active = models.BooleanField(_("有效"), default=True)
     history = HistoricalRecords(excluded_fields=["explanation"])
 
     class Meta:
@@ -154,6 +158,9 @@ class Reward(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("经纪人奖励")
         ordering = ["-registered_on", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["deal"], condition=Q(active=True), name="reward_one_active_per_deal"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="reward_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(basis_amount__isnull=True) | Q(basis_amount__gte=0),

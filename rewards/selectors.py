@@ -226,5 +226,5 @@ def deal_facts(deal_ids: list[int]) -> dict[int, DealFacts]:
 def registered_deals_without_reward() -> QuerySet[Deal]:
     """Registered deals no reward was computed for (a lost enqueue): the sweep's work list."""
     return Deal.objects.filter(state=DealState.REGISTERED).filter(
-        ~Q(Exists(Reward.objects.filter(deal_id=OuterRef("pk"))))
+        ~Q(Exists(Reward.objects.filter(deal_id=OuterRef("pk"), active=True)))
     )

@@ -43,7 +43,7 @@ from rewards.selectors import (
 
 def reward_panel(user: User, deal_id: int) -> dict[str, Any]:
     """The deal page's reward panel: the deal's reward, when this user may see it."""
-    reward = rewards_visible_to(user).filter(deal_id=deal_id).first()
+    reward = rewards_visible_to(user).filter(deal_id=deal_id).order_by("-active", "-id").first()
     if reward is not None:
         reward.explanation_lines = explanation_text(reward.explanation)  # type: ignore[attr-defined]
     return {"reward": reward}

@@ -34,7 +34,7 @@ REWARD_COLUMNS = (
     "deal_id", "policy_id", "contract_id", "status", "region", "registered_on", "year",
     "basis", "basis_amount", "amount", "explanation", "computed_at",
     "approved_by_id", "approved_at", "paid_by_id", "paid_on", "payment_reference",
-    "voided_at", "void_reason",
+    "voided_at", "void_reason", "active",
 )  # fmt: skip
 # The history keeps the reward's own id and every column but the ones it excludes.
 HISTORY_EXCLUDED = ("explanation",)
@@ -68,7 +68,7 @@ def new_reward_row(
         deal_id, policy_id, contract_id, status.value, region, registered_on, year,
         basis, basis_amount, amount, explanation, computed_at,
         None, None, None, None, "",
-        None, "",
+        None, "", True,
     )  # fmt: skip
 
 
@@ -96,9 +96,9 @@ def insert_rewards(
     reason, at `when`: an adapted datetime) and their shares (by deal id)."""
     _executemany(Reward, REWARD_COLUMNS, rows)
     ids = dict(
-        Reward.objects.filter(id_filter("deal_id", [row[0] for row in rows])).values_list(
-            "deal_id", "id"
-        )
+        Reward.objects.filter(
+            id_filter("deal_id", [row[0] for row in rows]), active=True
+        ).values_list("deal_id", "id")
     )
     meta = (when, reason[:100], "+", actor_id)
     history = [(ids[row[0]], *_history_values(row), *meta) for row in rows]

@@ -29,17 +29,27 @@ def reward_registration_cancelled(
     """Void the deal's unpaid reward, or record the clawback of its paid one. Idempotent."""
     reason = (reason or "").strip() or "合同登记已撤销"
     with transaction.atomic():
-        reward = Reward.objects.select_for_update().filter(deal_id=deal_id).first()
-        if reward is None or reward.status == RewardStatus.VOID:
+        reward = Reward.objects.select_for_update().filter(deal_id=deal_id, active=True).first()
+        if reward is None:
+            return Reward.objects.filter(deal_id=deal_id).order_by("-id").first()
+        reward.active = False
+        if reward.status == RewardStatus.VOID:
+            stamp(reward, actor, reason)
+            reward.save()
             return reward
         if reward.status == RewardStatus.PAID:
-            if not Clawback.objects.filter(reward=reward).exists():
+            if Clawback.objects.filter(reward=reward).exists():
+                stamp(reward, actor, reason)
+                reward.save()
+            else:
                 _take_off_year_totals(reward)
                 clawback = Clawback(
                     reward=reward, amount=reward.amount, reason=reason, created_by=actor
                 )
                 stamp(clawback, actor, reason)
                 clawback.save()
+                stamp(reward, actor, f"已追回：{reason}")
+                reward.save()
             return reward
         if reward.status != RewardStatus.NEEDS_POLICY:
             _take_off_year_totals(reward)

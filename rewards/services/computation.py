@@ -181,7 +181,9 @@ def _compute_chunk(
     """Compute the rewards of these deals in a fixed number of queries (one transaction)."""
     out = BatchResult()
     facts = deal_facts(deal_ids)
-    existing = dict(Reward.objects.filter(deal_id__in=list(facts)).values_list("deal_id", "status"))
+    existing = dict(
+        Reward.objects.filter(deal_id__in=list(facts), active=True).values_list("deal_id", "status")
+    )
     by_pk = {p.policy.pk: p for p in policies}
     index = policy_index(p.policy for p in policies)
     todo: list[tuple[DealFacts, _Policy | None]] = []
@@ -266,7 +268,7 @@ def _compute_chunk(
             out.computed += prepared is not None
             continue
         # Rare (a policy was added after registration): the ORM path, with its history row.
-        reward = Reward.objects.select_for_update().get(deal_id=f.deal_id)
+        reward = Reward.objects.select_for_update().get(deal_id=f.deal_id, active=True)
         fields.pop("status")
         for key, value in fields.items():
             setattr(reward, key, value)
@@ -329,7 +331,7 @@ def rewards_compute_batch(
 def reward_compute(*, deal_id: int, actor: User | None = None, reason: str = "") -> Reward:
     """The reward of a registered deal: computed once; re-running changes nothing."""
     rewards_compute_batch(deal_ids=[deal_id], actor=actor, reason=reason)
-    reward = Reward.objects.filter(deal_id=deal_id).first()
+    reward = Reward.objects.filter(deal_id=deal_id, active=True).first()
     if reward is None:
         raise DealNotRegistered(
             _("项目尚未完成合同登记（或登记已撤销），暂不核算奖励。"), blockers=[]

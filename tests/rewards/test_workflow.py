@@ -122,8 +122,11 @@ def test_cancelled_registration_of_a_paid_reward_records_a_clawback(reward, fina
     reward_registration_cancelled(deal_id=reward.deal_id, actor=supervisor, reason="合同登记撤销")
     reward_registration_cancelled(deal_id=reward.deal_id, actor=supervisor, reason="重复通知")
     reward.refresh_from_db()
-    assert reward.status == RewardStatus.PAID  # the paid row stays as it was
-    assert reward.history.count() == history_before
+    # The paid row keeps its amount and status; it only stops being the deal's active reward
+    # (one history row, however many times the cancellation is announced).
+    assert reward.status == RewardStatus.PAID and reward.amount == D("37500.00")
+    assert not reward.active
+    assert reward.history.count() == history_before + 1
     clawback = Clawback.objects.get(reward=reward)
     assert (clawback.amount, clawback.reason, clawback.created_by) == (
         D("37500.00"),

@@ -131,6 +131,8 @@ def test_a_challenge_is_published_answered_judged_and_awarded_in_the_browser(
                 )
 
         # 5. The publisher sees the ranking but may not award (four eyes); a second supervisor does.
+        # Days have passed since publication: the 8-hour session is over, so sign in again.
+        sign_in(boss, live_server, "chenjing")
         boss.goto(f"{live_server.url}/challenges/manage/{challenge.pk}/")
         assert boss.locator("#ranking button", has_text="授予").count() == 0
         assert "四眼原则" in boss.locator("#ranking").inner_text()

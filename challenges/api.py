@@ -23,6 +23,7 @@ from brokers.models import Role, User
 from challenges import selectors, services
 from challenges.models import Attachment, Challenge, Expert, Invitation, Proposal, Review
 from common.exceptions import NotAllowed, ValidationFailed
+from common.files import private_file_response
 from deals.models import Demand
 from deals.selectors import deal_get_for_user
 
@@ -629,12 +630,6 @@ class AttachmentView(APIView):
 
 
 def serve_attachment(attachment: Attachment) -> FileResponse:
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
+    return private_file_response(
+        attachment.file, filename=attachment.filename, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

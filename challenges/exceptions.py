@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.exceptions import Conflict, NotAllowed, ValidationFailed
+from common.exceptions import Conflict, NotAllowed
 
 
 class ChallengeClosed(Conflict):
@@ -31,7 +31,3 @@ class FourEyes(NotAllowed):
     """The supervisor who published a challenge may not also award it."""
 
     code = "four_eyes"
-
-
-class BadAttachment(ValidationFailed):
-    code = "bad_attachment"

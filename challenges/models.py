@@ -6,36 +6,21 @@ This app sits above `deals`: an awarded challenge opens a deal. Nothing below im
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from brokers.models import Organisation, region_code_validator
+
+# PrivateStorage stays importable here: migration 0001 names it by this path.
+from common.files import PrivateStorage, private_storage  # noqa: F401
 from deals.models import Achievement, Deal, Demand
-
-
-class PrivateStorage(FileSystemStorage):
-    """MEDIA_ROOT/private: no URL serves it; files leave only through the permission-checking
-    view. Follows MEDIA_ROOT when settings change (tests)."""
-
-    def __init__(self) -> None:
-        super().__init__(base_url=None)
-
-    @cached_property
-    def base_location(self) -> str:
-        return os.path.join(settings.MEDIA_ROOT, "private")
-
-
-private_storage = PrivateStorage()
 
 
 class Expert(models.Model):

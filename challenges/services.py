@@ -31,7 +31,6 @@ from challenges.exceptions import (
     FourEyes,
     ReviewsPending,
 )
-from challenges.files import CheckedFile, check_uploads
 from challenges.models import (
     Attachment,
     Challenge,
@@ -49,6 +48,7 @@ from challenges.selectors import (
     proposal_conflict_reasons,
 )
 from common.exceptions import Conflict, NotAllowed, ValidationFailed
+from common.files import PDF_AND_OFFICE, CheckedFile, check_uploads
 from common.tasks import enqueue_on_commit
 from deals import services as deal_services
 from deals.models import AchievementKind, Deal, Demand
@@ -414,7 +414,12 @@ def proposal_submit(
         "contact": plain_text(contact, _("联系人及电话"), max_length=200),
         "email": str(email or "").strip(),
     }
-    checked: list[CheckedFile] = check_uploads(list(files))
+    checked: list[CheckedFile] = check_uploads(
+        list(files),
+        allowed=PDF_AND_OFFICE,
+        max_bytes=settings.CHALLENGE_ATTACHMENT_MAX_BYTES,
+        max_files=settings.CHALLENGE_ATTACHMENT_MAX_FILES,
+    )
     with transaction.atomic():
         locked = Challenge.objects.select_for_update().get(pk=challenge.pk)
         if not locked.accepting_proposals(now or timezone.now()):

@@ -39,3 +39,12 @@ def median_ms(samples: list[float]) -> float:
 def verdict(value: float, target: float, *, lower_is_better: bool = True) -> str:
     ok = value <= target if lower_is_better else value >= target
     return "OK" if ok else "MISSED"
+
+
+def load_note() -> str:
+    """The machine's 1-minute load average next to a figure (a shared machine slows everything)."""
+    try:
+        one, _five, _fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.2f} on {os.cpu_count()} cores"

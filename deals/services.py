@@ -42,6 +42,8 @@ from deals.models import (
     DealBroker,
     DealState,
     Demand,
+    Escalation,
+    EscalationKind,
     RequestStatus,
     StagePause,
     TransitionRequest,
@@ -682,52 +684,90 @@ def deals_sweep_stalled(*, now: dt.datetime | None = None) -> int:
     Deadlines count working days (deals.budgets). Raises WorkdaysOutOfRange when today is past
     the holiday calendar's data: the package must be upgraded, nothing is guessed.
     Returns how many new escalations were recorded.
-    """
-    from deals.models import Escalation, EscalationKind
 
+    Set-based: one read of the candidates, one of the escalations they already have, one bulk
+    insert of the missing ones (ignore_conflicts: a sweep racing this one adds nothing twice,
+    the unique (deal, kind, key) decides), one read back of the fresh rows for their ids. An
+    escalation that exists, resolved or not, is never made again for the same key, as with the
+    get_or_create this replaces (a new stage visit has a new key).
+    """
     now = now or timezone.now()
     workdays.is_workday(timezone.localtime(now).date())  # fail loudly past the calendar
     _fill_unknown_deadlines(now)
-    created = 0
-    fresh: list[Escalation] = []
-    overdue = Deal.objects.filter(overdue_q(now))
-    for deal in overdue.only("id", "state", "state_entered_at", "due_at"):
-        _escalation, new = Escalation.objects.get_or_create(
-            deal=deal,
-            kind=EscalationKind.STAGE_OVERDUE,
-            key=f"{deal.state}@{deal.state_entered_at.isoformat()}",
-            defaults={
-                "message": _("“%(state)s”阶段已超期（期限 %(due)s）。")
-                % {
-                    "state": DealState(deal.state).label,
-                    "due": timezone.localtime(deal.due_at).date(),
-                }
-            },
+    wanted: list[Escalation] = []
+    overdue = Deal.objects.filter(overdue_q(now)).values_list(
+        "id", "state", "state_entered_at", "due_at"
+    )
+    # Translated and looked up once per sweep, not per deal (10^4 deals: a second otherwise).
+    overdue_message = _("“%(state)s”阶段已超期（期限 %(due)s）。")
+    labels = {state.value: str(state.label) for state in DealState}
+    tz = timezone.get_current_timezone()
+    for deal_id, state, entered, due in overdue:
+        wanted.append(
+            Escalation(
+                deal_id=deal_id,
+                kind=EscalationKind.STAGE_OVERDUE,
+                key=f"{state}@{entered.isoformat()}",
+                message=overdue_message
+                % {"state": labels[state], "due": due.astimezone(tz).date()},
+            )
         )
-        created += new
-        if new:
-            fresh.append(_escalation)
     # Calendar time is never shorter than working time: only older requests can qualify.
     limit = now - dt.timedelta(hours=settings.REQUEST_ANSWER_BUDGET_HOURS)
     stale = TransitionRequest.objects.filter(status=RequestStatus.PENDING, requested_at__lt=limit)
-    for request in stale.only("id", "deal_id", "requested_at"):
-        if not request_is_unanswered(request.requested_at, now):
-            continue
-        _escalation, new = Escalation.objects.get_or_create(
-            deal_id=request.deal_id,
-            kind=EscalationKind.REQUEST_UNANSWERED,
-            key=f"request-{request.pk}",
-            defaults={
-                "message": _("阶段变更申请已等待超过 %(hours)s 个工作小时，请主管尽快处理。")
-                % {"hours": settings.REQUEST_ANSWER_BUDGET_HOURS}
-            },
-        )
-        created += new
-        if new:
-            fresh.append(_escalation)
+    unanswered_message = _("阶段变更申请已等待超过 %(hours)s 个工作小时，请主管尽快处理。") % {
+        "hours": settings.REQUEST_ANSWER_BUDGET_HOURS
+    }
+    for request_id, deal_id, requested_at in stale.values_list("id", "deal_id", "requested_at"):
+        if request_is_unanswered(requested_at, now):
+            wanted.append(
+                Escalation(
+                    deal_id=deal_id,
+                    kind=EscalationKind.REQUEST_UNANSWERED,
+                    key=f"request-{request_id}",
+                    message=unanswered_message,
+                )
+            )
+    fresh = _escalations_insert_missing(wanted)
     deal_notify.escalations_announce(fresh)
     deal_notify.budget_warnings(now)
-    return created
+    return len(fresh)
+
+
+def _escalations_insert_missing(wanted: list[Escalation]) -> list[Escalation]:
+    """Insert the escalations whose (deal, kind, key) is not recorded yet; return those rows."""
+    if not wanted:
+        return []
+    deal_ids = sorted({e.deal_id for e in wanted})
+    kinds_wanted = {e.kind for e in wanted}
+
+    def recorded(ids: list[int]) -> Any:
+        return Escalation.objects.filter(deal_id__in=ids, kind__in=kinds_wanted)
+
+    known: set[tuple[int, str, str]] = set()
+    for ids in _chunks(deal_ids):
+        known.update(recorded(ids).values_list("deal_id", "kind", "key"))
+    missing = [e for e in wanted if (e.deal_id, e.kind, e.key) not in known]
+    if not missing:
+        return []
+    Escalation.objects.bulk_create(missing, ignore_conflicts=True, batch_size=500)
+    # ignore_conflicts returns no ids: read the new rows back (a racing sweep's rows included,
+    # harmless: notifications are once per (user, key)).
+    missing_keys = {(e.deal_id, e.kind, e.key) for e in missing}
+    fresh: list[Escalation] = []
+    for ids in _chunks(sorted({e.deal_id for e in missing})):
+        fresh.extend(
+            e
+            for e in recorded(ids).only("id", "deal_id", "kind", "key", "message")
+            if (e.deal_id, e.kind, e.key) in missing_keys
+        )
+    return fresh
+
+
+def _chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
+    """Slices of an id list that stay under SQLite's bound-parameter limit."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _fill_unknown_deadlines(now: dt.datetime) -> None:

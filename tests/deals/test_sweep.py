@@ -47,3 +47,28 @@ def test_terminal_deals_are_never_escalated(deal, supervisor):
     last = workdays.covered_range()[1]
     with time_machine.travel(dt.datetime.combine(last, dt.time(12), workdays.TZ)):
         assert services.deals_sweep_stalled() == 0
+
+
+def test_a_resolved_escalation_is_not_raised_again_for_the_same_stage_visit(broker):
+    overdue_deal = DealFactory(lead_broker=broker)
+    later = timezone.now() + dt.timedelta(days=8)
+    assert services.deals_sweep_stalled(now=later) == 1
+    Escalation.objects.update(resolved_at=timezone.now())  # e.g. a supervisor dealt with it
+    assert services.deals_sweep_stalled(now=later + dt.timedelta(hours=1)) == 0
+    escalation = Escalation.objects.get()
+    assert escalation.deal == overdue_deal and escalation.resolved_at is not None
+
+
+def test_the_sweep_costs_the_same_queries_for_thirty_overdue_deals_as_for_three(broker, supervisor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    later = timezone.now() + dt.timedelta(days=8)
+    counts = []
+    for n in (3, 30):
+        DealFactory.create_batch(n, lead_broker=broker)
+        with CaptureQueriesContext(connection) as queries:
+            created = services.deals_sweep_stalled(now=later)
+        assert created == n  # only the new ones: the first three are escalated already
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("deals.api_urls")),
     path("", include("deals.matching.api_urls")),
     path("", include("contracts.api_urls")),
+    path("", include("payments.api_urls")),
     path("", include("rewards.api_urls")),
     path("", include("challenges.api_urls")),
     path("", include("notifications.api_urls")),

@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"notifications"},
     {"deals"},
     {"contracts"},
+    {"payments"},
     {"rewards"},
     {"challenges"},
     {"demo"},

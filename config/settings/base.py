@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "notifications",
     "deals",
     "contracts",
+    "payments",
     "rewards",
     "challenges",
     "demo",

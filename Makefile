@@ -9,7 +9,7 @@ PG_URL  ?= postgresql://postgres@127.0.0.1:5432/dealdesk
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench worker demo clean
+.PHONY: help install run serve test lint bench worker demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ run: install ## migrate, load the Chinese demo data, serve on http://127.0.0.1:8
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+serve: install ## as deployed: migrate, then gunicorn (2 workers) + Celery worker + one beat on PostgreSQL/Redis (honcho; docs/deploy.md)
+	BIN=$(BIN) ./scripts/serve.sh
 
 test: install ## run the whole suite (lint first; integration tests use the local PostgreSQL and Redis)
 	$(MAKE) lint

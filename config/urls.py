@@ -7,6 +7,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config import health
+
 api_v1 = [
     path("", include("brokers.api_urls")),
     path("", include("records.api_urls")),
@@ -26,6 +28,9 @@ api: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
+    # Load balancer and process manager probes (config/health.py): no sign-in, no throttle.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/", include((api, "api"))),
     path("", include("config.pages")),

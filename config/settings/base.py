@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deals.matching.sweep_missed_changes",
         "schedule": 10 * 60,
     },
+    # Imports whose task was lost (broker down) or whose worker died mid-way.
+    "matching-sweep-import-jobs": {
+        "task": "deals.matching.sweep_import_jobs",
+        "schedule": 10 * 60,
+    },
 }
 
 # Mail (proposers told a challenge's outcome): the console unless a backend is configured.
@@ -306,6 +311,8 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Redirect plain http to https only when asked (the load balancer usually does it).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# The load balancer probes each host directly over http: never redirect its probes.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)

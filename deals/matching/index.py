@@ -236,6 +236,22 @@ def snapshot_build(kind: str, *, wait: bool = True) -> Snapshot | None:
         return _publish(kind, index, generation, version, time.perf_counter() - started)
 
 
+def snapshot_ensure(kind: str) -> Snapshot | None:
+    """The current snapshot of `kind` if a fresh process can use it as it is; otherwise build one
+    (none yet, the database was reset under it, or too many changes piled up). Web servers call
+    it once before forking their workers (config/gunicorn.py)."""
+    generation, version = _state(kind)
+    snapshot = current_snapshot(kind)
+    if (
+        snapshot is not None
+        and snapshot.generation == generation
+        and snapshot.version <= version
+        and pending_changes(kind) < SNAPSHOT_EVERY
+    ):
+        return snapshot
+    return snapshot_build(kind, wait=True)
+
+
 def pending_changes(kind: str) -> int:
     """Changes logged since the current snapshot (what a fresh process would replay)."""
     snapshot = current_snapshot(kind)

@@ -30,7 +30,7 @@ from simple_history.utils import bulk_create_with_history
 from brokers.industries import resolve_industry
 from brokers.models import User
 from common.exceptions import ValidationFailed
-from common.tasks import enqueue_on_commit
+from common.tasks import enqueue, enqueue_on_commit
 from deals import permissions
 from deals import services as deal_services
 from deals.matching import spreadsheet
@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200
 STALE_RUN = dt.timedelta(hours=1)
+# The sweep re-sends a job still queued after STALE_PENDING (its send was lost with the broker) and
+# fails, with the reason, one still unfinished after GIVE_UP (it keeps dying: a person must look).
+STALE_PENDING = dt.timedelta(minutes=5)
+GIVE_UP = dt.timedelta(hours=24)
 
 # Column names accepted for each field: the API's names and the usual Chinese headers.
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -535,6 +539,29 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "failure", "finished_at"])
     return job
+
+
+def import_jobs_sweep() -> int:
+    """Periodic: run again every import whose task was lost (queued past STALE_PENDING: the
+    broker was down when it was sent) or whose worker died (running past STALE_RUN; its
+    all-or-nothing transaction was rolled back, so running it again from the top is safe), and
+    fail those that have been trying for longer than GIVE_UP. Returns how many it touched."""
+    now = timezone.now()
+    unfinished = ImportJob.objects.filter(status__in=[ImportStatus.PENDING, ImportStatus.RUNNING])
+    given_up = list(unfinished.filter(created_at__lt=now - GIVE_UP))
+    for job in given_up:
+        _fail(job, _("导入超过 24 小时仍未完成（后台任务多次中断），已停止，请重新上传文件。"))
+    lost = list(
+        unfinished.filter(
+            Q(status=ImportStatus.PENDING, created_at__lt=now - STALE_PENDING)
+            | Q(status=ImportStatus.RUNNING, started_at__lt=now - STALE_RUN)
+        ).values_list("pk", flat=True)[:100]
+    )
+    for job_id in lost:
+        # import_job_run claims the job (pending, or running and stale) before it starts, so a
+        # late original and this resend never both run it.
+        enqueue(run_import, job_id)
+    return len(given_up) + len(lost)
 
 
 # --- index recovery -------------------------------------------------------------------------------

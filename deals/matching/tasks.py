@@ -87,3 +87,11 @@ def sweep_missed_changes(window_minutes: int = 30) -> int:
     from deals.matching.services import index_sweep_missed
 
     return index_sweep_missed(window_minutes=window_minutes)
+
+
+@shared_task(name="deals.matching.sweep_import_jobs")
+def sweep_import_jobs() -> int:
+    """Periodic: imports whose task was lost or whose worker died run again (or fail for good)."""
+    from deals.matching.services import import_jobs_sweep
+
+    return import_jobs_sweep()

@@ -3,6 +3,8 @@ PY      ?= python3.11
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# The browser libraries (Apache ECharts) from the npm registry, pinned by package-lock.json.
+NODE_STAMP := node_modules/.installed
 PORT    ?= 8000
 # The integration pass (row locks, parallel connections, a real Celery worker) runs on these.
 PG_URL  ?= postgresql://postgres@127.0.0.1:5432/dealdesk
@@ -22,7 +24,13 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	$(BIN)/pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install everything (system packages too, where apt is there)
+$(NODE_STAMP): package.json package-lock.json scripts/system-deps.sh
+	@./scripts/system-deps.sh
+	@command -v npm >/dev/null 2>&1 || { echo "need npm (Node.js): apt install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP) ## create .venv and node_modules, install everything (system packages too, where apt is there)
 
 run: install ## migrate, load the Chinese demo data, serve on http://127.0.0.1:8000 (SQLite, in-process tasks)
 	$(BIN)/python manage.py migrate --noinput
@@ -54,4 +62,4 @@ worker: install ## a Celery worker on $$REDIS_URL
 	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker -l info --concurrency 2 --max-tasks-per-child 50
 
 clean: ## remove the venv and local databases
-	rm -rf $(VENV) db.sqlite3 media
+	rm -rf $(VENV) node_modules db.sqlite3 media

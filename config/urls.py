@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("rewards.api_urls")),
     path("", include("challenges.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("stats.api_urls")),
 ]
 
 api: list[URLPattern | URLResolver] = [
@@ -40,4 +41,5 @@ urlpatterns = [
     path("", include("rewards.urls")),
     path("", include("challenges.urls")),
     path("", include("notifications.urls")),
+    path("", include("stats.urls")),
 ]

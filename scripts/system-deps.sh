@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages DealDesk needs (PDF fonts and shaping, pdftoppm, Chromium for the
-# browser tests) when they are missing and apt is there. Idempotent; prints what it does.
+# browser tests; Node.js and npm for the charting library) when they are missing and apt is there.
+# Idempotent; prints what it does.
 set -euo pipefail
 packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium fontconfig)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm installs the browser libraries (package-lock.json); a Node.js from elsewhere will do.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

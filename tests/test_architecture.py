@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"payments"},
     {"rewards"},
     {"challenges"},
+    {"stats"},
     {"demo"},
     {"config"},
 ]

@@ -4,6 +4,7 @@ import datetime
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "payments",
     "rewards",
     "challenges",
+    "stats",
     "demo",
 ]
 
@@ -169,7 +171,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Until `collectstatic` fills STATIC_ROOT (production), WhiteNoise serves from the finders in DEBUG
 # and would warn on every start that the folder is missing.
 warnings.filterwarnings("ignore", message="No directory at")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Any] = [BASE_DIR / "static"]
+# Apache ECharts, installed from the npm registry by `make install` (npm ci), served from
+# node_modules as static/vendor/echarts/ (no CDN). Without node_modules the dashboard's tables
+# and CSV downloads work and its charts say the library is missing.
+ECHARTS_DIST = BASE_DIR / "node_modules" / "echarts" / "dist"
+if ECHARTS_DIST.is_dir():
+    STATICFILES_DIRS.append(("vendor/echarts", ECHARTS_DIST))
 # The acceptance setup has no collectstatic step: let WhiteNoise also serve from the finders so the
 # pages keep their CSS when DEBUG is off.
 WHITENOISE_USE_FINDERS = True

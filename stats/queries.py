@@ -1,0 +1,69 @@
+"""Small database expressions the statistics share: exact sums in fen, month buckets, days."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    F,
+    FloatField,
+    Func,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Round
+
+from stats.scope import Month
+
+FEN = Decimal("0.01")
+
+
+def fen_sum(field: str, *, filter: Q | None = None) -> Any:
+    """The exact sum of a money column, in fen (an integer). SQLite keeps decimals as binary
+    floating point, so summing them there drifts at 10^5 rows; each amount is rounded to whole
+    fen first and integers add up exactly (PostgreSQL's numeric is exact either way)."""
+    cents = Cast(Round(F(field) * 100), BigIntegerField())
+    return Coalesce(Sum(cents, filter=filter), Value(0), output_field=BigIntegerField())
+
+
+def yuan(fen: int | None) -> Decimal:
+    return (Decimal(int(fen or 0)) / 100).quantize(FEN)
+
+
+def month_bucket(field: str, months: list[Month], *, dates: bool = False) -> Case:
+    """The month label of a datetime (or date) column, by comparisons against month boundaries
+    computed in Asia/Shanghai: a deal registered at 2026-03-31 23:30 Shanghai time (15:30 UTC)
+    falls in March on every database, with no time-zone function in SQL."""
+    whens = [
+        When(
+            Q(**{f"{field}__gte": m.first_day if dates else m.start})
+            & Q(**{f"{field}__{'lte' if dates else 'lt'}": m.last_day if dates else m.end}),
+            then=Value(m.label),
+        )
+        for m in months
+    ]
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+class EpochDays(Func):
+    """A datetime as a fractional number of days, so that differences (time spent in a stage)
+    are computed by the database."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="julianday(%(expressions)s)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)",
+            **extra,
+        )

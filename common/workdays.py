@@ -155,3 +155,17 @@ def calendar_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         ]
     return []
+
+
+def nth_workday_after(day: dt.date, n: int) -> dt.date:
+    """The `n`-th working day after `day` (`day` itself never counts): "within 30 working days of
+    signing" ends on `nth_workday_after(signed_on, 30)`. Raises `WorkdaysOutOfRange` when that day
+    lies past the calendar's data (or `day` outside it): the answer would be a guess."""
+    _check(day)
+    if n <= 0:
+        return day
+    ordinals = _workday_ordinals()
+    index = _workdays_before(day.toordinal() + 1) + n - 1
+    if index >= len(ordinals):
+        raise WorkdaysOutOfRange(covered_range()[1] + dt.timedelta(days=1))
+    return dt.date.fromordinal(ordinals[index])

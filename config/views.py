@@ -17,6 +17,7 @@ from challenges.views import deal_expert_panel
 from contracts.views import contract_panel
 from deals import views as deal_views
 from deals.selectors import deal_get_for_user
+from followup.views import followup_panel
 from rewards.views import ledger, reward_panel
 
 
@@ -42,6 +43,7 @@ def deal_detail(request: AuthedHttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     context = deal_views.deal_page_context(request, deal)
     context.update(contract_panel(user, deal, *context["stashed"]))
+    context.update(followup_panel(user, deal, *context["stashed"]))
     context.update(reward_panel(user, deal.pk))
     context["expert_panel"] = deal_expert_panel(user, deal)
     return render(request, "deals/deal_detail.html", context)

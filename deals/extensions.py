@@ -60,3 +60,34 @@ def register_deal_lock(lock: DealLock) -> None:
 
 def deal_lock_reasons(deal_id: int) -> list[str]:
     return [reason for lock in _locks if (reason := lock(deal_id))]
+
+
+# Flags: a higher app marks deals where the board and the list show them (followup: "registration
+# overdue"). A source takes a list of deal ids and returns {deal_id: [flag]} in one query, each flag
+# {"level": "overdue" | "warn" | "muted", "text": "..."}.
+FlagSource = Callable[[list[int]], dict[int, list[dict[str, str]]]]
+_flag_sources: list[FlagSource] = []
+
+
+def register_deal_flags(source: FlagSource) -> None:
+    if source not in _flag_sources:
+        _flag_sources.append(source)
+
+
+def deal_flags(deal_ids: Iterable[int]) -> dict[int, list[dict[str, str]]]:
+    ids = list(deal_ids)
+    out: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for source in _flag_sources:
+        for deal_id, flags in source(ids).items():
+            out.setdefault(deal_id, []).extend(flags)
+    return out
+
+
+def attach_deal_flags(deals: Iterable[Any]) -> None:
+    """Set `extra_flags` on each deal (the board's cards and the list's rows show them)."""
+    deals = list(deals)
+    flags = deal_flags(d.pk for d in deals)
+    for deal in deals:
+        deal.extra_flags = flags.get(deal.pk, [])

@@ -36,6 +36,7 @@ from common.pages import (
     stash_form,
 )
 from deals import permissions, services
+from deals.extensions import attach_deal_flags
 from deals.forms import (
     AchievementSubmitForm,
     ActivityForm,
@@ -144,6 +145,7 @@ def board(request: HttpRequest) -> HttpResponse:
         if request.GET.get("overdue") == "1":
             deals = deals.filter(overdue_q(now))
         page = paginate(request, deals.order_by("due_at", "-id"), 50)
+        attach_deal_flags(page.object_list)
         context.update({"page": page, "state": state, "overdue": request.GET.get("overdue")})
         return render(request, "deals/board.html", context)
 
@@ -157,6 +159,7 @@ def board(request: HttpRequest) -> HttpResponse:
         overdue += deal.is_overdue  # type: ignore[attr-defined]
         pending += bool(deal.pending_requests)  # type: ignore[attr-defined]
         columns[deal.state].append(deal)
+    attach_deal_flags(d for s in BOARD_STATES for d in columns[s][:BOARD_COLUMN_LIMIT])
     context.update(
         {
             "columns": [

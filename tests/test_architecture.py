@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"deals"},
     {"contracts"},
     {"payments"},
+    {"followup"},
     {"rewards"},
     {"challenges"},
     {"stats"},

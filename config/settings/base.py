@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "deals",
     "contracts",
     "payments",
+    "followup",
     "rewards",
     "challenges",
     "stats",
@@ -259,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rewards.tasks.sweep_registered_deals",
         "schedule": 30 * 60,
     },
+    # Signed contracts past their registration deadline: announced once each.
+    "followup-sweep-registration-deadlines": {
+        "task": "followup.tasks.sweep_registration_deadlines",
+        "schedule": 60 * 60,
+    },
     "contracts-sweep-pending-documents": {
         "task": "contracts.tasks.sweep_pending_documents",
         "schedule": 10 * 60,
@@ -301,6 +307,10 @@ STAGE_BUDGET_DAYS = {
 # A pending transition request unanswered this many working hours (weekends and holidays do not
 # count) is escalated to the organisation's supervisors.
 REQUEST_ANSWER_BUDGET_HOURS = 48
+
+# A signed contract is registered within this many Chinese working days of its signing (the
+# signing day does not count); past it the deal is flagged and its brokers and supervisors told.
+REGISTRATION_DEADLINE_WORKDAYS = env_int("REGISTRATION_DEADLINE_WORKDAYS", 30)
 
 # Contracts: the registration office's number is 14 or 16 digits depending on the era it was
 # issued in; the accepted lengths are configurable ("14,16").

@@ -232,7 +232,7 @@ class DealFollowUpView(APIView):
         contract = selectors.current_contract(deal)
         instalments = []
         if contract is not None:
-            received = selectors.received_totals([contract.pk])[contract.pk]
+            received = selectors.received_totals([deal.pk])[deal.pk]
             instalments = selectors.overdue_instalments(contract, received, today)
         return Response(
             {
@@ -249,8 +249,10 @@ class DealFollowUpView(APIView):
 
 def _instalment(i: selectors.Instalment) -> dict[str, Any]:
     return {
+        "number": i.number,
         "due_on": i.due_on,
         "amount": f"{i.amount:.2f}",
+        "received": f"{i.received:.2f}",
         "outstanding": f"{i.outstanding:.2f}",
         "note": i.note,
     }

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +19,8 @@ from contracts.selectors import contract_for_deal
 from deals.models import Deal, DealState
 from deals.selectors import deals_visible_to
 from followup.models import MILESTONE_ORDER, Milestone, MilestoneKind, Outcome, OutcomeResult, Visit
+from payments.models import Payment
+from payments.selectors import Instalment, schedule_status
 
 # --- milestones ------------------------------------------------------------------------------------
 
@@ -78,51 +81,24 @@ def outcome_for_deal(deal: Deal) -> Outcome | None:
 # --- instalments -----------------------------------------------------------------------------------
 
 
-def received_totals(contract_ids: list[int]) -> dict[int, Decimal]:
-    """How much has been received on each contract (the payments recorded against it).
-
-    THE SEAM: payments received are recorded by another part of the system (issue 13's payment
-    ledger). Until its model is there, nothing counts as received, so every instalment whose due
-    date has passed is reported as open; this function is the one place to connect it."""
-    return dict.fromkeys(contract_ids, Decimal("0.00"))
-
-
-@dataclass(frozen=True)
-class Instalment:
-    due_on: dt.date
-    amount: Decimal
-    outstanding: Decimal
-    note: str = ""
-
-
-def schedule_of(contract: Contract) -> list[tuple[dt.date, Decimal, str]]:
-    """The contract's payment schedule as (due date, amount, note), by due date. A row that does
-    not parse is skipped (the contract's own validation admits none)."""
-    rows = []
-    for raw in contract.payment_schedule or []:
-        try:
-            due_on = dt.date.fromisoformat(str(raw["due_on"]))
-            amount = Decimal(str(raw["amount"]))
-        except (KeyError, TypeError, ValueError, InvalidOperation):
-            continue
-        rows.append((due_on, amount, str(raw.get("note") or "")))
-    return sorted(rows, key=lambda r: r[0])
+def received_totals(deal_ids: list[int]) -> dict[int, Decimal]:
+    """What each deal has received (its payments not reversed), in one query."""
+    rows = (
+        Payment.objects.filter(deal_id__in=deal_ids, reversed_at__isnull=True)
+        .values("deal_id")
+        .annotate(total=Sum("amount"))
+    )
+    out = dict.fromkeys(deal_ids, Decimal("0.00"))
+    out.update({r["deal_id"]: r["total"] for r in rows})
+    return out
 
 
 def overdue_instalments(contract: Contract, received: Decimal, today: dt.date) -> list[Instalment]:
-    """Instalments due before today that the money received does not cover. Money received pays
-    the instalments in the order they fall due, so what is owed on the k-th is what the first k
-    ask for minus what came in, at most its own amount."""
-    owed: list[Instalment] = []
-    cumulative = Decimal("0.00")
-    for due_on, amount, note in schedule_of(contract):
-        cumulative += amount
-        if due_on >= today:
-            break
-        open_part = min(amount, cumulative - received)
-        if open_part > 0:
-            owed.append(Instalment(due_on, amount, open_part, note))
-    return owed
+    """The contract's instalments past their date and not covered by the money received: the
+    payments app's one rule (`payments.selectors.schedule_status`: money pays the instalments
+    in the order they fall due; a lump sum without a schedule is due on the signing day), so the
+    deal page's payments panel and the follow-up list always agree."""
+    return schedule_status(contract, received=received, today=today).overdue
 
 
 # --- the follow-up list ----------------------------------------------------------------------------
@@ -158,7 +134,7 @@ def follow_up_items(user: User, today: dt.date | None = None) -> list[FollowUpIt
     contracts = {
         c.deal_id: c
         for c in Contract.objects.filter(deal_id__in=ids, is_current=True).only(
-            "id", "deal_id", "number", "payment_schedule", "amount", "signed_on"
+            "id", "deal_id", "number", "payment_schedule", "amount", "signed_on", "status"
         )
     }
     milestones: dict[int, list[Milestone]] = {}
@@ -169,7 +145,7 @@ def follow_up_items(user: User, today: dt.date | None = None) -> list[FollowUpIt
             deal_id__in=ids, result__in=[OutcomeResult.COMPLETED, OutcomeResult.FAILED]
         ).values_list("deal_id", flat=True)
     )
-    received = received_totals([c.pk for c in contracts.values()])
+    received = received_totals(ids)
     items = []
     for deal in deals:
         contract = contracts.get(deal.pk)
@@ -177,18 +153,16 @@ def follow_up_items(user: User, today: dt.date | None = None) -> list[FollowUpIt
         upcoming = next_milestone(rows) if deal.pk not in closed else None
         late_milestone = upcoming is not None and upcoming.overdue(today)
         instalments = (
-            overdue_instalments(contract, received.get(contract.pk, Decimal("0.00")), today)
-            if contract is not None
-            else []
+            overdue_instalments(contract, received[deal.pk], today) if contract is not None else []
         )
         if late_milestone or instalments:
             items.append(FollowUpItem(deal, contract, upcoming, late_milestone, instalments))
 
     def since(item: FollowUpItem) -> dt.date:
-        dates = [i.due_on for i in item.instalments]
+        dates = [i.due_on for i in item.instalments if i.due_on is not None]
         if item.milestone_overdue and item.next_milestone and item.next_milestone.planned_on:
             dates.append(item.next_milestone.planned_on)
-        return min(dates)
+        return min(dates, default=dt.date.max)
 
     items.sort(key=lambda i: (since(i), i.deal.pk))
     return items

@@ -77,7 +77,7 @@ def followup_panel(user: User, deal: Deal, stashed: str, data: dict[str, str]) -
     upcoming = selectors.next_milestone(rows)
     instalments = []
     if contract is not None:
-        received = selectors.received_totals([contract.pk])[contract.pk]
+        received = selectors.received_totals([deal.pk])[deal.pk]
         instalments = selectors.overdue_instalments(contract, received, today)
     visit_form = outcome_form = None
     if may_write:

@@ -523,4 +523,5 @@ class Escalation(models.Model):
 
 # The matching engine's models (import jobs, index bookkeeping) live in their subpackage; Django
 # discovers an app's models from this module only.
+from deals.assignment.models import *  # noqa: E402,F403
 from deals.matching.models import *  # noqa: E402,F403

@@ -147,3 +147,25 @@ def may_withdraw(user: User, request: TransitionRequest) -> bool:
 @predicate(gettext_lazy("审批队列仅对主管开放。"))
 def may_see_queue(user: User) -> bool:
     return user.is_supervisor or user.is_admin
+
+
+# --- who leads a deal, and double brokering ------------------------------------------------------
+
+
+@predicate(gettext_lazy("只有本机构的主管或管理员可以更换主办经纪人。"))
+def may_reassign_lead(user: User, deal: Deal) -> bool:
+    """Changing the lead moves the lead's share: a supervisor of the deal's organisation or an
+    admin (the lead cannot hand a deal away alone)."""
+    return user.is_admin or supervises(user, deal.organisation_id)
+
+
+@predicate(gettext_lazy("只有本机构的主管或管理员可以查看主办经纪人推荐。"))
+def may_see_broker_suggestions(user: User) -> bool:
+    """The suggestions serve whoever names a lead when opening a deal (may_name_lead)."""
+    return may_name_lead(user)
+
+
+@predicate(gettext_lazy("只有本项目所属机构的主管或管理员可以协调重复撮合并确定分成。"))
+def may_resolve_conflict(user: User, deal: Deal) -> bool:
+    """The agreed split becomes this deal's broker shares: its organisation's supervisor decides."""
+    return user.is_admin or supervises(user, deal.organisation_id)

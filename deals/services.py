@@ -28,6 +28,7 @@ from common.exceptions import (
 from common.history import stamp as _stamp
 from deals import budgets, permissions
 from deals import notify as deal_notify
+from deals.assignment.detect import conflicts_detect, conflicts_detect_for_demand
 from deals.budgets import request_is_unanswered, stage_due_at
 from deals.conditions import record_verdicts
 from deals.extensions import deal_lock_reasons
@@ -186,6 +187,8 @@ def demand_update(
         _link_enterprise(demand, actor)
     _stamp(demand, actor, reason)
     demand.save()
+    if changed.keys() & {"title", "description", "enterprise"}:
+        conflicts_detect_for_demand(demand)
     return demand
 
 
@@ -257,6 +260,7 @@ def deal_create(
     link = DealBroker(deal=deal, user=lead_broker, share=HUNDRED)
     _stamp(link, actor, "主办经纪人")
     link.save()
+    conflicts_detect(deal)
     return deal
 
 
@@ -305,6 +309,7 @@ def deal_open_matched(
     link = DealAchievement(deal=deal, achievement=achievement, linked_by=actor, note=reason[:500])
     _stamp(link, actor, reason)
     link.save()
+    conflicts_detect(deal)
     deal = _lock_deal(deal.pk)
     transition = transition_for(deal, DealState.MATCHED)
     if transition is None:
@@ -350,6 +355,7 @@ def deal_link_achievement(
             link.save()
     except IntegrityError as exc:
         raise ValidationFailed(_("该成果已关联到本项目。"), code="already_linked") from exc
+    conflicts_detect(deal)
     return link
 
 

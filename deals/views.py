@@ -36,6 +36,8 @@ from common.pages import (
     stash_form,
 )
 from deals import permissions, services
+from deals.assignment.selectors import conflict_view, conflicts_open_visible_to
+from deals.assignment.views import deal_assignment_context
 from deals.extensions import attach_deal_flags
 from deals.forms import (
     AchievementSubmitForm,
@@ -205,9 +207,19 @@ def queue_context(user: User) -> dict[str, Any]:
         .select_related("demand", "lead_broker", "organisation")
         .order_by("due_at")[:100]
     )
+    conflicts = []
+    for conflict in conflicts_open_visible_to(user)[:100]:
+        # Seen from the user's own side: the first of the two deals they may see.
+        mine = (
+            conflict.deal_a
+            if deals_visible_to(user).filter(pk=conflict.deal_a_id).exists()
+            else conflict.deal_b
+        )
+        conflicts.append({"deal": mine, **conflict_view(conflict, deal=mine, user=user)})
     return {
         "pending": pending,
         "stalled": stalled,
+        "conflicts": conflicts,
         "late_count": late_count,
         "show_org": user.is_admin,  # an admin's queue spans organisations
         "answer_budget_hours": settings.REQUEST_ANSWER_BUDGET_HOURS,
@@ -420,6 +432,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     stages = [*ACTIVE_STATES, DealState.REGISTERED]
     current_index = stages.index(DealState(deal.state)) if deal.state in stages else -1
     return {
+        **deal_assignment_context(user, deal),
         "deal": deal,
         "demand": deal.demand,
         "links": links,

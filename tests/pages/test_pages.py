@@ -567,7 +567,8 @@ def test_supervisor_board_shows_the_organisations_deals_filtered_by_broker(
 def test_supervisor_opens_a_deal_from_the_pool_naming_the_lead_broker(broker, supervisor):
     demand = DemandFactory(title="光伏背板耐候性改进")
     client = signed_in(supervisor)
-    assert 'name="lead_broker"' in page(client, "/needs/")
+    assert f'href="/needs/{demand.pk}/open/"' in page(client, "/needs/")
+    assert f'name="lead_broker" value="{broker.pk}"' in page(client, f"/needs/{demand.pk}/open/")
     client.post(f"/needs/{demand.pk}/take/", {"lead_broker": broker.pk})
     deal = Deal.objects.get(demand=demand)
     assert deal.lead_broker == broker

@@ -1,0 +1,1 @@
+"""Who leads a deal: lead-broker suggestions, reassignment, and the double-brokering guard."""

@@ -40,7 +40,15 @@ TAKES_PAYMENTS = (ContractStatus.SIGNED, ContractStatus.REGISTERED)
 def _lock_contract(contract_id: int) -> Contract:
     # Every writer of a deal's payments locks its contract row first (then the payment): two
     # payments recorded at once serialise here, so the second sees the first in the total.
-    return Contract.objects.select_for_update().select_related("deal").get(pk=contract_id)
+    # NO KEY UPDATE (here and on the payment), not FOR UPDATE: a reward being inserted that
+    # references the contract or the payment takes a KEY SHARE lock on them, which this does
+    # not block, so a reversal waiting for the rewards' people locks can never deadlock with
+    # the computation holding them.
+    return (
+        Contract.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("deal")
+        .get(pk=contract_id)
+    )
 
 
 def _amount(value: Any) -> Decimal:
@@ -149,7 +157,11 @@ def payment_reverse(*, payment: Payment, actor: User, reason: Any) -> Payment:
     """Reverse a payment (冲销: bounced, recorded twice, wrong amount): it stays, marked with who,
     when and why, and stops counting; a reward paid on it is voided or clawed back."""
     _lock_contract(payment.contract_id)
-    payment = Payment.objects.select_for_update().select_related("deal").get(pk=payment.pk)
+    payment = (
+        Payment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("deal")
+        .get(pk=payment.pk)
+    )
     permissions.may_reverse_payment.require(actor, payment.deal)
     text = (reason if isinstance(reason, str) else "").strip()
     if not text:

@@ -188,6 +188,7 @@ class RewardSerializer(serializers.ModelSerializer):
             "id",
             "deal",
             "deal_title",
+            "payment",
             "policy",
             "policy_name",
             "region",

@@ -54,6 +54,15 @@ def explanation_text(explanation: dict[str, Any]) -> list[str]:
         f"政策：{policy.get('name')}（{region_name(policy.get('region', ''))}，"
         f"{policy.get('effective_from')} 起），登记日 {explanation.get('registered_on')}"
     )
+    received = explanation.get("received")
+    payment = explanation.get("payment")
+    if received and payment:
+        ids = "、".join(f"#{i}" for i in received.get("payments", []))
+        lines.append(
+            f"本笔到账 #{payment['id']}：{payment['received_on']} 到账 {_yuan(payment['amount'])} 元"
+            f"（银行流水号 {payment['reference']}）；按到账累计计奖，累计到账 "
+            f"{_yuan(received['cumulative'])} 元（到账 {ids}）"
+        )
     computation = explanation.get("computation", {})
     for step in computation.get("steps", []):
         product = f"{_yuan(step['base'])} 元 × {_pct(step['rate'])} = {_exact(step['amount'])} 元"
@@ -72,6 +81,14 @@ def explanation_text(explanation: dict[str, Any]) -> list[str]:
     if cap.get("applied"):
         lines.append(f"超过单个项目上限，按 {_yuan(cap.get('limit'))} 元计")
     lines.append(f"四舍五入到分：{_yuan(computation.get('amount'))} 元")
+    if received and payment:
+        line = (
+            f"累计到账应得 {_yuan(received['reward_on_cumulative'])} 元，此前各笔已核算 "
+            f"{_yuan(received['already_granted'])} 元，本笔奖励 {_yuan(received['partial'])} 元"
+        )
+        if received.get("shortfall"):
+            line += f"（已核算部分超出累计应得 {_yuan(received['shortfall'])} 元，本笔记 0）"
+        lines.append(line)
     for share in explanation.get("shares", []):
         line = (
             f"{share['name']}（{share['share']}%{'，主办' if share.get('lead') else ''}）："

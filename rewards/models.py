@@ -19,8 +19,8 @@ MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
 class Basis(models.TextChoices):
     TECHNOLOGY_AMOUNT = "technology_amount", _("技术交易额")
     CONTRACT_AMOUNT = "contract_amount", _("合同成交额")
-    # Nanjing pays on money actually received. The choice exists so policies can say so, but the
-    # contracts app does not record receipts yet: creating such a policy is refused until it does.
+    # Nanjing pays on money actually received: one partial reward per payment received
+    # (`payments`), computed on the cumulative amount received (see Reward.payment).
     RECEIVED_AMOUNT = "received_amount", _("实际到账金额")
 
 
@@ -107,7 +107,12 @@ COUNTING_STATUSES = [RewardStatus.CALCULATED, RewardStatus.APPROVED, RewardStatu
 class Reward(ConcurrentTransitionMixin, models.Model):
     """The reward of one registration of a deal. One *active* reward per deal (the database
     says so); a cancelled registration makes it inactive (voided, or paid and clawed back), and
-    registering the deal again computes a fresh one."""
+    registering the deal again computes a fresh one.
+
+    Under a policy on money received (`Basis.RECEIVED_AMOUNT`) the deal has no whole reward but
+    one *partial* reward per payment received (`payment` set): one active reward per payment
+    (the database says so too), each going through the finance workflow on its own; together
+    they add up to the reward on the cumulative amount received."""
 
     deal = models.ForeignKey(
         "deals.Deal", verbose_name=_("项目"), on_delete=models.PROTECT, related_name="rewards"
@@ -122,6 +127,15 @@ class Reward(ConcurrentTransitionMixin, models.Model):
     )
     contract = models.ForeignKey(
         "contracts.Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set on a partial reward: the payment received it rewards (policies on money received).
+    payment = models.ForeignKey(
+        "payments.Payment",
+        verbose_name=_("到账"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rewards",
     )
     status = FSMField(
         _("状态"),
@@ -158,8 +172,17 @@ class Reward(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("经纪人奖励")
         ordering = ["-registered_on", "-id"]
         constraints = [
+            # The whole reward of a deal: one active at a time. Partial rewards (one per payment
+            # received) are keyed by their payment instead.
             models.UniqueConstraint(
-                fields=["deal"], condition=Q(active=True), name="reward_one_active_per_deal"
+                fields=["deal"],
+                condition=Q(active=True, payment__isnull=True),
+                name="reward_one_active_per_deal",
+            ),
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(active=True, payment__isnull=False),
+                name="reward_one_active_per_payment",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="reward_amount_not_negative"),
             models.CheckConstraint(

@@ -20,10 +20,21 @@ _TEXT = {
 }
 
 
-def rewards_computed(*, deal_ids: list[int]) -> None:
-    """Rewards the batch computation wrote with SQL (no post_save): two queries, one notify."""
+def _computed_text(reward: Reward) -> str:
+    facts = {"deal": reward.deal.title, "amount": f"{reward.amount:,.2f}"}
+    if reward.payment_id is not None and reward.basis_amount is not None:
+        # A partial reward: which money it rewards.
+        return _("“%(deal)s”收到 %(received)s 元到账，对应奖励已核算：%(amount)s 元。") % {
+            **facts,
+            "received": f"{reward.basis_amount:,.2f}",
+        }
+    return _("“%(deal)s”的奖励已核算：%(amount)s 元。") % facts
+
+
+def rewards_computed(*, reward_ids: list[int]) -> None:
+    """Rewards the batch computation wrote with SQL (no post_save): three queries, one notify."""
     rewards = list(
-        Reward.objects.filter(deal_id__in=deal_ids, status=RewardStatus.CALCULATED).select_related(
+        Reward.objects.filter(pk__in=reward_ids, status=RewardStatus.CALCULATED).select_related(
             "deal"
         )
     )
@@ -49,7 +60,7 @@ def rewards_computed(*, deal_ids: list[int]) -> None:
                 brokers.get(r.pk, []),
                 Note(
                     kind=kinds.REWARD_COMPUTED,
-                    text=_("“%(deal)s”的奖励已核算：%(amount)s 元。") % facts,
+                    text=_computed_text(r),
                     key=f"reward-{r.pk}-calculated",
                     deal_id=r.deal_id,
                     url=url,

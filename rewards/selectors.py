@@ -16,6 +16,7 @@ from brokers.regions import region_ancestors
 from contracts.models import ExchangeRegistration
 from deals.models import Deal, DealBroker, DealState
 from deals.selectors import deals_visible_to
+from payments.models import Payment
 from rewards.models import Basis, Reward, RewardPolicy, RewardShare, RewardStatus
 
 
@@ -223,8 +224,64 @@ def deal_facts(deal_ids: list[int]) -> dict[int, DealFacts]:
     return facts
 
 
+@dataclass(frozen=True)
+class ReceivedFacts:
+    """One payment received that counts (not reversed), for rewards on money received."""
+
+    payment_id: int
+    received_on: dt.date
+    amount: Decimal
+    reference: str
+
+
+def received_facts(
+    deal_ids: list[int],
+) -> tuple[dict[int, list[ReceivedFacts]], dict[int, dict[int, Decimal]]]:
+    """For rewards on money received, in two queries whatever the number of deals: each deal's
+    payments that count, in the order they were recorded; and its active partial rewards as
+    {payment id: the project's part granted} (the shares' parts before any yearly cap)."""
+    received: dict[int, list[ReceivedFacts]] = {}
+    if not deal_ids:
+        return received, {}
+    wanted = set(deal_ids)
+    rows = (
+        Payment.objects.filter(id_filter("deal_id", deal_ids), reversed_at__isnull=True)
+        .order_by("deal_id", "id")
+        .values_list("deal_id", "id", "received_on", "amount", "reference")
+    )
+    for deal_id, payment_id, on, amount, reference in rows:
+        if deal_id in wanted:
+            received.setdefault(deal_id, []).append(
+                ReceivedFacts(payment_id, on, amount, reference)
+            )
+    granted: dict[int, dict[int, Decimal]] = {}
+    partials = (
+        Reward.objects.filter(id_filter("deal_id", deal_ids), active=True, payment__isnull=False)
+        .values("deal_id", "payment_id")
+        .annotate(granted=Sum("shares__allocated"))
+        .values_list("deal_id", "payment_id", "granted")
+    )
+    for deal_id, payment_id, part in partials:
+        if deal_id in wanted:
+            granted.setdefault(deal_id, {})[payment_id] = part or Decimal("0")
+    return received, granted
+
+
 def registered_deals_without_reward() -> QuerySet[Deal]:
     """Registered deals no reward was computed for (a lost enqueue): the sweep's work list."""
     return Deal.objects.filter(state=DealState.REGISTERED).filter(
         ~Q(Exists(Reward.objects.filter(deal_id=OuterRef("pk"), active=True)))
+    )
+
+
+def deals_with_unrewarded_payments() -> QuerySet[Deal]:
+    """Registered deals with a payment that counts but has no active reward, and no active whole
+    reward (a deal rewarded on its contract amount has one; its payments earn nothing more): the
+    payments sweep's work list (a lost enqueue, a worker down)."""
+    unrewarded = Payment.objects.filter(deal_id=OuterRef("pk"), reversed_at__isnull=True).filter(
+        ~Q(Exists(Reward.objects.filter(payment_id=OuterRef("pk"), active=True)))
+    )
+    whole = Reward.objects.filter(deal_id=OuterRef("pk"), active=True, payment__isnull=True)
+    return Deal.objects.filter(state=DealState.REGISTERED).filter(
+        Exists(unrewarded), ~Q(Exists(whole))
     )

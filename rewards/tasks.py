@@ -28,6 +28,23 @@ def compute_reward(deal_id: int, actor_id: int | None = None) -> int | None:
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def compute_payment_reward(payment_id: int, actor_id: int | None = None) -> int:
+    """A payment was recorded: compute the partial rewards its deal owes (all of the deal's
+    payments without one, in order). Nothing when the deal is not registered yet (the
+    registration computes them) or its policy does not pay on money received. Idempotent."""
+    from payments.models import Payment
+    from rewards.services import rewards_compute_batch
+
+    deal_id = Payment.objects.filter(pk=payment_id).values_list("deal_id", flat=True).first()
+    if deal_id is None:
+        return 0
+    result = rewards_compute_batch(
+        deal_ids=[deal_id], actor=_actor(actor_id), reason="到账后自动核算"
+    )
+    return result.partials
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def registration_cancelled(deal_id: int, actor_id: int | None = None, reason: str = "") -> None:
     from rewards.services import reward_registration_cancelled
 
@@ -52,3 +69,15 @@ def sweep_registered_deals() -> int:
     result = rewards_compute_batch(deal_ids=ids, reason="定期巡检补算")
     rewards_recompute_pending()
     return result.computed + result.needs_policy
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def sweep_unrewarded_payments() -> int:
+    """Periodic: payments of registered deals without their partial reward (a lost enqueue, a
+    worker down) get it now. Idempotent: a computed payment is never computed twice (one
+    active reward per payment)."""
+    from rewards.selectors import deals_with_unrewarded_payments
+    from rewards.services import rewards_compute_batch
+
+    ids = list(deals_with_unrewarded_payments().values_list("pk", flat=True))
+    return rewards_compute_batch(deal_ids=ids, reason="定期巡检补算到账奖励").partials

@@ -265,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followup.tasks.sweep_registration_deadlines",
         "schedule": 60 * 60,
     },
+    # Payments received whose partial reward was not computed (a lost enqueue).
+    "rewards-sweep-unrewarded-payments": {
+        "task": "rewards.tasks.sweep_unrewarded_payments",
+        "schedule": 30 * 60,
+    },
     "contracts-sweep-pending-documents": {
         "task": "contracts.tasks.sweep_pending_documents",
         "schedule": 10 * 60,

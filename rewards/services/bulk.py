@@ -27,11 +27,13 @@ from rewards.selectors import id_filter
 
 YearKey = tuple[int, int, str]  # user, year, policy region
 ShareRow = tuple[int, Decimal, bool, Decimal, Decimal]  # user, share, lead, allocated, amount
+# A new reward's key: its deal, and its payment for a partial reward (None for a whole one).
+RewardKey = tuple[int, int | None]
 
 
 # The order of the values `NewReward.row` produces.
 REWARD_COLUMNS = (
-    "deal_id", "policy_id", "contract_id", "status", "region", "registered_on", "year",
+    "deal_id", "policy_id", "contract_id", "payment_id", "status", "region", "registered_on", "year",
     "basis", "basis_amount", "amount", "explanation", "computed_at",
     "approved_by_id", "approved_at", "paid_by_id", "paid_on", "payment_reference",
     "voided_at", "void_reason", "active",
@@ -53,6 +55,7 @@ def new_reward_row(
     policy_id: int | None,
     contract_id: int | None,
     status: RewardStatus,
+    payment_id: int | None = None,
     region: str,
     registered_on: dt.date,
     year: int,
@@ -65,7 +68,7 @@ def new_reward_row(
     """One freshly computed reward, in REWARD_COLUMNS order (`explanation` and `computed_at`
     already adapted for the database). Nobody has approved, paid or voided it yet."""
     return (
-        deal_id, policy_id, contract_id, status.value, region, registered_on, year,
+        deal_id, policy_id, contract_id, payment_id, status.value, region, registered_on, year,
         basis, basis_amount, amount, explanation, computed_at,
         None, None, None, None, "",
         None, "", True,
@@ -84,32 +87,40 @@ def _executemany(model: type[Model], columns: Sequence[str], rows: list[tuple[An
         cursor.executemany(sql, rows)
 
 
+_DEAL = REWARD_COLUMNS.index("deal_id")
+_PAYMENT = REWARD_COLUMNS.index("payment_id")
+
+
 def insert_rewards(
     rows: list[tuple[Any, ...]],
-    shares: dict[int, list[ShareRow]],
+    shares: dict[RewardKey, list[ShareRow]],
     *,
     actor_id: int | None,
     reason: str,
     when: Any,
-) -> None:
+) -> list[int]:
     """Insert new rewards (rows of `new_reward_row`), their history rows ("+", with actor and
-    reason, at `when`: an adapted datetime) and their shares (by deal id)."""
+    reason, at `when`: an adapted datetime) and their shares (by reward key); their ids."""
     _executemany(Reward, REWARD_COLUMNS, rows)
-    ids = dict(
-        Reward.objects.filter(
-            id_filter("deal_id", [row[0] for row in rows]), active=True
-        ).values_list("deal_id", "id")
-    )
+    wanted = {(row[_DEAL], row[_PAYMENT]) for row in rows}
+    ids: dict[RewardKey, int] = {
+        (deal_id, payment_id): pk
+        for deal_id, payment_id, pk in Reward.objects.filter(
+            id_filter("deal_id", [row[_DEAL] for row in rows]), active=True
+        ).values_list("deal_id", "payment_id", "id")
+        if (deal_id, payment_id) in wanted
+    }
     meta = (when, reason[:100], "+", actor_id)
-    history = [(ids[row[0]], *_history_values(row), *meta) for row in rows]
+    history = [(ids[(row[_DEAL], row[_PAYMENT])], *_history_values(row), *meta) for row in rows]
     _executemany(Reward.history.model, REWARD_HISTORY_COLUMNS, history)
     share_rows = [
-        (ids[deal_id], user, share, lead, allocated, amount)
-        for deal_id, deal_shares in shares.items()
-        for user, share, lead, allocated, amount in deal_shares
+        (ids[key], user, share, lead, allocated, amount)
+        for key, reward_shares in shares.items()
+        for user, share, lead, allocated, amount in reward_shares
     ]
     if share_rows:
         _executemany(RewardShare, SHARE_COLUMNS, share_rows)
+    return list(ids.values())
 
 
 def add_year_totals(deltas: dict[YearKey, Decimal]) -> None:

@@ -71,12 +71,8 @@ def _clean_policy(
     if not name:
         raise PolicyInvalid(_("请填写政策名称。"))
     if basis not in Basis.values:
-        raise PolicyInvalid(_("计奖基数应为 technology_amount 或 contract_amount。"))
-    if basis == Basis.RECEIVED_AMOUNT:
         raise PolicyInvalid(
-            _(
-                "系统尚未记录合同实际到账金额，暂不能按到账金额计奖；请先选择技术交易额或合同成交额。"
-            )
+            _("计奖基数应为 technology_amount、contract_amount 或 received_amount。")
         )
     check_plausible(effective_from, "effective_from")
     if effective_to is not None:

@@ -67,7 +67,6 @@ def test_brokers_and_supervisors_cannot_write_policies(api, broker, supervisor):
         ({"rate": None}, "policy_invalid"),
         ({"region": "nowhere"}, "invalid"),
         ({"effective_to": "2023-01-01"}, "policy_invalid"),
-        ({"basis": "received_amount"}, "policy_invalid"),
         ({"basis": "gross"}, "basis"),
         (
             {
@@ -84,6 +83,14 @@ def test_bad_policies_are_400_with_a_message(api, finance, change, field_or_code
     assert response.status_code == 400, response.json()
     body = response.json()
     assert field_or_code in body or body.get("code") == field_or_code
+
+
+def test_a_policy_may_pay_on_money_received(api, finance):
+    response = api(finance).post(
+        "/api/v1/reward-policies/", {**ZHENHAI, "basis": "received_amount"}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["basis"] == "received_amount"
 
 
 def test_overlap_is_a_400_with_the_rule(api, finance):

@@ -186,6 +186,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # The matching index's snapshots, memory-mapped by every process of the host (deals/matching/index.py).
 MATCH_INDEX_DIR = Path(os.environ.get("MATCH_INDEX_DIR", BASE_DIR / "var" / "match-index"))
+# Sentence vectors in matching (deals/matching/semantic.py); MATCH_SEMANTIC=0 switches them off.
+MATCH_SEMANTIC = os.environ.get("MATCH_SEMANTIC", "1") != "0"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

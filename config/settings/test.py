@@ -11,5 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / ".test-media"
 MATCH_INDEX_DIR = BASE_DIR / ".test-media" / "match-index"  # tests/matching: one folder per test
 CELERY_TASK_ALWAYS_EAGER = True
+# Embedding a text costs ~0.1 s of CPU: off by default, on in the tests of the semantic stage.
+MATCH_SEMANTIC = False
 CELERY_BROKER_URL = "memory://"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

@@ -18,6 +18,15 @@ Scoring, in one place (WEIGHTS below):
 Only documents that share at least one term with the query are candidates: the structured fields
 reorder text matches, they never bring in a document that has nothing to do with the need. A query
 with no usable terms (empty or only stopwords) falls back to the structured fit alone.
+
+Meaning (semantic.py): when the index holds sentence vectors and the query brings one, the text
+part mixes words and meaning, `text = (1 − SEMANTIC_SHARE)·BM25 + SEMANTIC_SHARE·meaning`, where
+meaning is how far the document's cosine stands above the library's usual cosine for this query
+(a z-score over the library, SEMANTIC_Z standard deviations = 1, clipped to 0..1: e5's cosines
+crowd between 0.75 and 0.9, their spread is what tells). The SEMANTIC_CANDIDATES nearest
+documents join the word candidates, so a need told in lay words meets an achievement with which
+it shares no word. Up to EXACT_VECTORS rows every cosine is computed; above, the sign bits of the
+vectors (48 bytes a row) pick SEMANTIC_PREFILTER rows by Hamming distance first.
 """
 
 from __future__ import annotations
@@ -49,6 +58,14 @@ COMPACT_MIN = 2000
 COMMON_SHARE = 0.05  # see TextIndex._score_base
 COMMON_MIN = 20_000
 COMMON_CANDIDATES = 5_000  # merge the delta once it holds this many documents (or 2% of the corpus)
+SEMANTIC_SHARE = 0.6  # of the score, when both sides have vectors (tuned on the dev half)
+SEMANTIC_Z = 4.0
+SEMANTIC_CAP = 1.0
+SEMANTIC_CANDIDATES = 50
+SEMANTIC_FLOOR = 0.25  # a meaning score below this is no reason to show a document
+EXACT_VECTORS = 20_000
+SEMANTIC_PREFILTER = 2_000
+CALIBRATION_ROWS = 4_096  # rows whose cosines give a query's usual cosine (mean, spread)
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,8 @@ class Doc:
     region: str = ""
     maturity: int | None = None
     price: float | None = None
+    # its sentence vector (semantic.py), None when not computed
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -75,6 +94,8 @@ class Hit:
     price_ratio: float | None = None  # asking / budget, None when either is unknown
     maturity: int | None = None
     region_level: str | None = None  # "district" | "city" | "province" | "other" | None
+    semantic: float | None = None  # cosine of the sentence vectors, None when not compared
+    meaning: float = 0.0  # the meaning score (0..1) that entered the text part
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,7 @@ class Query:
         True  # True: rank achievements for a need; False: needs for an achievement
     )
     expansions: dict[str, str] = field(default_factory=dict)  # near word → the query's word
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def for_doc(cls, doc: Doc, *, price_is_budget: bool, expand_terms: bool = True) -> Query:
@@ -100,6 +122,7 @@ class Query:
             region=doc.region,
             price=doc.price,
             price_is_budget=price_is_budget,
+            vector=doc.vector,
         )
 
 
@@ -141,6 +164,18 @@ def _counted(docs: Iterable[Doc], workers: int) -> Iterator[tuple[Doc, Iterable[
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for counted in pool.imap(_count_texts, texts()):
             yield from zip(pending.pop(0), counted, strict=True)
+
+
+def _stack(vectors: Sequence[np.ndarray | None]) -> np.ndarray | None:
+    """Rows of vectors, zeros where a document has none; None when none has one."""
+    known = [v for v in vectors if v is not None]
+    if not known:
+        return None
+    out = np.zeros((len(vectors), int(np.asarray(known[0]).shape[-1])), dtype=np.float32)
+    for i, v in enumerate(vectors):
+        if v is not None:
+            out[i] = np.asarray(v, dtype=np.float32).reshape(-1)
+    return _unit(out)
 
 
 def _columns(fields: Sequence[tuple[int, int, int, float]]) -> dict[str, np.ndarray]:
@@ -229,6 +264,22 @@ SNAPSHOT_ARRAYS = [
     "terms_sorted",
     "terms_order",
 ]
+VECTOR_ARRAYS = ["vec", "vec_bits"]  # present when the documents have sentence vectors
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    v = np.ascontiguousarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return np.divide(v, norms, out=np.zeros_like(v), where=norms > 0)
+
+
+def _sign_bits(vectors: np.ndarray) -> np.ndarray:
+    """Each vector's signs packed into uint64 words (Hamming distance ≈ angle)."""
+    bits = np.packbits(np.asarray(vectors) > 0, axis=1)
+    pad = (-bits.shape[1]) % 8
+    if pad:
+        bits = np.pad(bits, ((0, 0), (0, pad)))
+    return np.ascontiguousarray(bits).view(np.uint64)
 
 
 class TextIndex:
@@ -263,6 +314,10 @@ class TextIndex:
         self.w_idx = np.zeros(0, dtype=np.int32)
         self.w_val = np.zeros(0, dtype=np.float32)
         self.delta: list[tuple[np.ndarray, np.ndarray]] = []  # (term ids, tfs) of rows ≥ n_base
+        self.b_vec: np.ndarray | None = None  # sentence vectors (unit or zero rows), n_base × dim
+        self.b_bits: np.ndarray | None = None  # their sign bits, for the prefilter at scale
+        self.d_vec: list[np.ndarray | None] = []
+        self._d_vec_matrix: np.ndarray | None = None
         self.d_ids: list[int] = []
         self.d_doclen: list[float] = []
         self.d_fields: list[tuple[int, int, int, float]] = []
@@ -320,7 +375,9 @@ class TextIndex:
             indptr = array("q", [0])
             indices, data = array("i"), array("f")
             ids, fields = array("q"), []
+            vectors: list[np.ndarray | None] = []
             for doc, counts in _counted(docs, workers):
+                vectors.append(doc.vector)
                 for term, tf in counts:
                     tid = vocab.get(term)
                     if tid is None:
@@ -339,16 +396,26 @@ class TextIndex:
                 ),
                 shape=(len(ids), len(vocab)),
             )
-            self._install(np.frombuffer(ids, dtype=np.int64), tf, _columns(fields))
+            self._install(np.frombuffer(ids, dtype=np.int64), tf, _columns(fields), _stack(vectors))
 
-    def _install(self, ids: np.ndarray, tf: sparse.csr_matrix, cols: dict[str, np.ndarray]) -> None:
+    def _install(
+        self,
+        ids: np.ndarray,
+        tf: sparse.csr_matrix,
+        cols: dict[str, np.ndarray],
+        vec: np.ndarray | None = None,
+    ) -> None:
         order = np.argsort(ids, kind="stable")
         if len(ids) and np.any(np.diff(ids[order]) == 0):
             raise ValueError("duplicate document ids")
         if not np.all(order == np.arange(len(ids))):
             ids, tf = ids[order], tf[order]
             cols = {name: col[order] for name, col in cols.items()}
+            vec = None if vec is None else vec[order]
         self._reset_rows()
+        if vec is not None:
+            self.b_vec = _unit(vec)
+            self.b_bits = _sign_bits(self.b_vec)
         n = len(ids)
         tf = sparse.csr_matrix(tf, dtype=np.float32)
         tf.sort_indices()
@@ -397,6 +464,8 @@ class TextIndex:
                 "terms_sorted": self.vocab.sorted,
                 "terms_order": self.vocab.order,
             }
+            if self.b_vec is not None and self.b_bits is not None:
+                arrays["vec"], arrays["vec_bits"] = self.b_vec, self.b_bits
             for name, values in arrays.items():
                 np.save(path / f"{name}.npy", np.ascontiguousarray(values), allow_pickle=False)
             meta = {"avgdl": self.avgdl, "industries": list(self.industries), "n": self.n_base}
@@ -417,6 +486,9 @@ class TextIndex:
         index.tf_ptr, index.tf_idx, index.tf_val = a["tf_ptr"], a["tf_idx"], a["tf_val"]
         index.w_ptr, index.w_idx, index.w_val = a["w_ptr"], a["w_idx"], a["w_val"]
         index._df = np.array(a["df"], dtype=np.int32)  # private: edits change it
+        if (path / "vec.npy").exists():
+            index.b_vec = np.load(path / "vec.npy", mmap_mode="r")
+            index.b_bits = np.load(path / "vec_bits.npy", mmap_mode="r")
         index.alive = np.ones(index.n_base, dtype=bool)
         index.n_alive = index.n_base
         index.source = str(path)
@@ -445,6 +517,8 @@ class TextIndex:
                 self.d_ids.append(doc.id)
                 self.d_doclen.append(float(tfs.sum()))
                 self.d_fields.append(self._row_fields(doc))
+                self.d_vec.append(doc.vector)
+            self._d_vec_matrix = None
             self.alive = np.concatenate([self.alive, np.ones(len(batch), dtype=bool)])
             self.n_alive += len(batch)
             self.delta_w, self._d_cols = None, None
@@ -526,9 +600,12 @@ class TextIndex:
             tf = sparse.vstack(parts, format="csr")[rows]
             cols = {name: self._col(name, rows) for name in FIELD_DTYPES}
             ids = self._col("ids", rows)
+            vec = None
+            if self.has_vectors:
+                vec = self._vectors(rows)
             self.vocab = Vocab.of(self.vocab.all_terms())
             self.source = None
-            self._install(ids, tf, cols)
+            self._install(ids, tf, cols, vec)
 
     def _delta_matrix(self) -> sparse.csr_matrix:
         if self.delta_w is None:
@@ -545,6 +622,71 @@ class TextIndex:
             )
             self.delta_w = matrix.T.tocsr()
         return self.delta_w
+
+    # --- sentence vectors ---------------------------------------------------------------------
+
+    @property
+    def has_vectors(self) -> bool:
+        return self.b_vec is not None or any(v is not None for v in self.d_vec)
+
+    def _delta_vectors(self) -> np.ndarray | None:
+        if self._d_vec_matrix is None:
+            self._d_vec_matrix = _stack(self.d_vec)
+        return self._d_vec_matrix
+
+    def _vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The unit vectors of the given rows (zero rows for documents without one)."""
+        dim = self.b_vec.shape[1] if self.b_vec is not None else None
+        d_vec = self._delta_vectors() if self.delta else None
+        if dim is None and d_vec is not None:
+            dim = d_vec.shape[1]
+        out = np.zeros((len(rows), dim or 1), dtype=np.float32)
+        in_base = rows < self.n_base
+        if self.b_vec is not None and np.any(in_base):
+            out[in_base] = self.b_vec[rows[in_base]]
+        if d_vec is not None and not np.all(in_base):
+            out[~in_base] = d_vec[rows[~in_base] - self.n_base]
+        return out
+
+    def _cosines(self, rows: np.ndarray, q: np.ndarray) -> np.ndarray:
+        vectors = self._vectors(rows)
+        if vectors.shape[1] != len(q):
+            return np.zeros(len(rows), dtype=np.float32)
+        return vectors @ q
+
+    def _nearest(
+        self, q: np.ndarray, usable: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """The SEMANTIC_CANDIDATES rows nearest to `q` among `usable` (a row mask), their
+        cosines, and the mean and spread of this query's cosines over the library."""
+        n = self.n_rows
+        if n <= EXACT_VECTORS:
+            pool = np.flatnonzero(usable)
+            cos = self._cosines(pool, q)
+            sample = cos
+        else:
+            pool_parts = [np.arange(self.n_base, n)]
+            if self.b_bits is not None and self.n_base:
+                q_bits = _sign_bits(q[None, :])[0]
+                dist = np.bitwise_count(np.bitwise_xor(self.b_bits, q_bits)).sum(axis=1)
+                dist = np.where(usable[: self.n_base], dist, np.iinfo(dist.dtype).max)
+                k = min(SEMANTIC_PREFILTER, self.n_base)
+                pool_parts.insert(0, np.argpartition(dist, k - 1)[:k])
+            pool = np.concatenate(pool_parts)
+            pool = pool[usable[pool]]
+            cos = self._cosines(pool, q)
+            step = max(1, n // CALIBRATION_ROWS)
+            probe = np.arange(0, n, step)
+            sample = self._cosines(probe[usable[probe]], q)
+        sample = sample[sample != 0]
+        if len(sample) < 2:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 0.0, 1.0
+        keep = cos != 0
+        pool, cos = pool[keep], cos[keep]
+        if len(pool) > SEMANTIC_CANDIDATES:
+            top = np.argpartition(cos, -SEMANTIC_CANDIDATES)[-SEMANTIC_CANDIDATES:]
+            pool, cos = pool[top], cos[top]
+        return pool, cos, float(sample.mean()), float(sample.std()) or 1.0
 
     # --- search -------------------------------------------------------------------------------
 
@@ -587,11 +729,22 @@ class TextIndex:
         scores[excluded] = 0
         candidates = np.flatnonzero(scores)
         text_only = len(candidates) > 0
-        if not text_only:  # nothing shares a term: rank everything alive by structured fit
-            candidates = np.setdiff1d(np.flatnonzero(self.alive[:n]), excluded)
         if text_only and len(candidates) > TEXT_CANDIDATES:
             top = np.argpartition(scores[candidates], -TEXT_CANDIDATES)[-TEXT_CANDIDATES:]
             candidates = candidates[top]
+        q_vec = None
+        if query.vector is not None and self.has_vectors:
+            q_vec = _unit(np.asarray(query.vector, dtype=np.float32).reshape(1, -1))[0]
+        near = np.zeros(0, dtype=np.int64)
+        mean, spread = 0.0, 1.0
+        if q_vec is not None and np.any(q_vec):
+            usable = self.alive[:n].copy()
+            usable[excluded] = False
+            near, _cos, mean, spread = self._nearest(q_vec, usable)
+            if len(near):
+                candidates = np.union1d(candidates, near)
+        if not len(candidates):  # nothing shares a term: rank everything alive by structured fit
+            candidates = np.setdiff1d(np.flatnonzero(self.alive[:n]), excluded)
         text: np.ndarray = np.zeros(len(candidates))
         if text_only:
             floor = TEXT_FLOOR * (float(qweight.sum()) + unknown_weight)
@@ -600,11 +753,25 @@ class TextIndex:
         total = WEIGHTS["text"] * text
         for name, values in parts.items():
             total = total + WEIGHTS[name] * values
+        cosines: np.ndarray | None = None
+        meaning = np.zeros(len(candidates))
+        if len(near) and q_vec is not None:
+            cosines = self._cosines(candidates, q_vec)
+            meaning = np.clip((cosines - mean) / (spread * SEMANTIC_Z), 0.0, SEMANTIC_CAP)
+            # a document without a vector keeps its score from words and fields alone
+            total = np.where(
+                cosines != 0, (1 - SEMANTIC_SHARE) * total + SEMANTIC_SHARE * meaning, total
+            )
         order = np.lexsort((self._col("ids", candidates), -total))[:limit]
-        return [
-            self._hit(query, int(candidates[i]), float(total[i]), float(text[i]), tids, qweight)
-            for i in order
-        ]
+        hits = []
+        for i in order:
+            hit = self._hit(
+                query, int(candidates[i]), float(total[i]), float(text[i]), tids, qweight
+            )
+            if cosines is not None and cosines[i] != 0:
+                hit.semantic, hit.meaning = round(float(cosines[i]), 4), float(meaning[i])
+            hits.append(hit)
+        return hits
 
     def _score_base(self, scores: np.ndarray, tids: np.ndarray, weights: np.ndarray) -> None:
         """Add the BM25 weights of the base's posting lists to `scores`.
@@ -731,4 +898,5 @@ class TextIndex:
         arrays += list(self.b_fields.values())
         arrays += [self.tf_ptr, self.tf_idx, self.tf_val, self.w_ptr, self.w_idx, self.w_val]
         arrays += [self.vocab.base, self.vocab.sorted, self.vocab.order]
+        arrays += [a for a in (self.b_vec, self.b_bits) if a is not None]
         return sum(int(a.nbytes) for a in arrays)

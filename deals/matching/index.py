@@ -21,6 +21,9 @@ a build on its first query; at 10^6 it would be over a gigabyte each. Now:
   one, so a fresh process never has more than a few thousand changes to replay.
 - The log is pruned up to the previous snapshot's version (one snapshot of slack for a process
   that read CURRENT just before a new one was published).
+- Sentence vectors (semantic.py) are computed by the worker: the index-update task embeds the
+  changed documents into `MatchVector` *before* it logs the change, so a process catching up finds
+  them stored; a snapshot build embeds whatever is missing first. A process only reads them.
 """
 
 from __future__ import annotations
@@ -34,15 +37,17 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from deals.matching import semantic
 from deals.matching.engine import Doc, TextIndex
-from deals.matching.models import MatchChange, MatchIndexState, MatchKind
+from deals.matching.models import MatchChange, MatchIndexState, MatchKind, MatchVector
 
 logger = logging.getLogger(__name__)
 
@@ -110,12 +115,95 @@ def _doc(kind: str, row: tuple[Any, ...]) -> Doc:
     )
 
 
+VECTOR_CHUNK = 5000
+
+
+def _semantic_on() -> bool:
+    return bool(getattr(settings, "MATCH_SEMANTIC", False))
+
+
 def load_docs(kind: str, ids: Iterable[int] | None = None) -> Iterator[Doc]:
+    """The documents of `kind` (all, or those ids), each with its stored sentence vector when
+    that vector was computed from its current text."""
     qs = _model(kind).objects.order_by("pk")
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    for row in qs.values_list(*_FIELDS[MatchKind(kind)]).iterator(chunk_size=5000):
-        yield _doc(kind, row)
+    chunk: list[Doc] = []
+    for row in qs.values_list(*_FIELDS[MatchKind(kind)]).iterator(chunk_size=VECTOR_CHUNK):
+        chunk.append(_doc(kind, row))
+        if len(chunk) == VECTOR_CHUNK:
+            yield from _with_vectors(kind, chunk)
+            chunk = []
+    yield from _with_vectors(kind, chunk)
+
+
+def _text(doc: Doc) -> str:
+    return semantic.text_of(doc.title, doc.description)
+
+
+def _with_vectors(kind: str, docs: list[Doc]) -> list[Doc]:
+    if not docs or not _semantic_on():
+        return docs
+    stored = {
+        obj_id: (digest, vector)
+        for obj_id, digest, vector in MatchVector.objects.filter(
+            kind=kind, obj_id__in=[d.id for d in docs]
+        ).values_list("obj_id", "digest", "vector")
+    }
+    out = []
+    for doc in docs:
+        found = stored.get(doc.id)
+        if found and found[0] == semantic.digest(_text(doc)):
+            doc = replace(doc, vector=np.frombuffer(bytes(found[1]), dtype="<f4"))
+        out.append(doc)
+    return out
+
+
+EMBED_BATCH = 32
+
+
+def store_vectors(kind: str, ids: Iterable[int] | None = None) -> int:
+    """Embed the documents (all, or those ids) whose stored vector is missing or stale; the
+    worker's job (a few documents after a save; the whole library once, before a first
+    snapshot). Returns how many were embedded."""
+    if not _semantic_on() or not semantic.enabled():
+        return 0
+    kind = MatchKind(kind).value
+    stale = [doc for doc in load_docs(kind, ids) if doc.vector is None]
+    for start in range(0, len(stale), EMBED_BATCH):
+        batch = stale[start : start + EMBED_BATCH]
+        texts = [_text(doc) for doc in batch]
+        vectors = semantic.embed(texts, as_query=kind == MatchKind.DEMAND)
+        for doc, text, vector in zip(batch, texts, vectors, strict=True):
+            MatchVector.objects.update_or_create(
+                kind=kind,
+                obj_id=doc.id,
+                defaults={
+                    "digest": semantic.digest(text),
+                    "vector": np.asarray(vector, dtype="<f4").tobytes(),
+                },
+            )
+    if ids is not None:  # deleted documents: their vectors go too
+        gone = set(ids) - set(
+            _model(kind).objects.filter(pk__in=list(ids)).values_list("pk", flat=True)
+        )
+        MatchVector.objects.filter(kind=kind, obj_id__in=gone).delete()
+    return len(stale)
+
+
+def query_vector(kind: str, doc: Doc) -> np.ndarray | None:
+    """The sentence vector of a stored document used as a query: its stored vector (computed by
+    the worker), or, when the worker has not embedded its current text yet, computed now (once
+    per process). `kind` is the document's own kind. None when the stage is off."""
+    if not _semantic_on():
+        return None
+    text = _text(doc)
+    row = (
+        MatchVector.objects.filter(kind=kind, obj_id=doc.id).values_list("digest", "vector").first()
+    )
+    if row and row[0] == semantic.digest(text):
+        return np.frombuffer(bytes(row[1]), dtype="<f4")
+    return semantic.vector_now(text, as_query=kind == MatchKind.DEMAND)
 
 
 def _state(kind: str) -> tuple[int, int]:
@@ -230,6 +318,7 @@ def snapshot_build(kind: str, *, wait: bool = True) -> Snapshot | None:
         # Read the counter before the rows: a change committed meanwhile is replayed from the
         # log by every process that opens this snapshot (replaying is idempotent), never lost.
         generation, version = _state(kind)
+        store_vectors(kind)  # documents the worker has not embedded yet (a first build: all)
         index = TextIndex()
         large = _model(kind).objects.count() >= PARALLEL_BUILD_MIN
         index.build(load_docs(kind), workers=(os.cpu_count() or 1) if large else 1)

@@ -19,6 +19,7 @@ __all__ = [
     "MatchChange",
     "MatchIndexState",
     "MatchKind",
+    "MatchVector",
 ]
 
 
@@ -62,6 +63,28 @@ class MatchChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.obj_id} v{self.version}"
+
+
+class MatchVector(models.Model):
+    """A document's sentence vector (deals/matching/semantic.py), computed by the worker after a
+    save so that no request pays for it. `digest` says which text (and model) it was computed
+    from: a vector whose text changed since is ignored until the worker replaces it."""
+
+    kind = models.CharField(max_length=20, choices=MatchKind.choices)
+    obj_id = models.BigIntegerField()
+    digest = models.CharField(max_length=32)
+    vector = models.BinaryField()  # float32, little-endian
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("匹配语义向量")
+        verbose_name_plural = _("匹配语义向量")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "obj_id"], name="match_vector_one_per_doc")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.obj_id}"
 
 
 class ImportKind(models.TextChoices):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from brokers.industries import industry_label
-from deals.matching.engine import Hit
+from deals.matching.engine import SEMANTIC_FLOOR, SEMANTIC_Z, Hit
 
 MAX_TERMS = 5
 
@@ -39,7 +39,12 @@ def explain(
     if hit.bridged:
         pairs = [f"{word}→{near}" for word, near in hit.bridged[:MAX_TERMS]]
         reasons.append(_("近义词：%(pairs)s") % {"pairs": "、".join(pairs)})
-    if not hit.shared_terms and not hit.bridged:
+    if hit.semantic is not None and hit.meaning >= SEMANTIC_FLOOR:
+        reasons.append(
+            _("语义相近：%(score)s（句向量余弦，高于本库平均 %(z)s 个标准差）")
+            % {"score": f"{hit.semantic:.2f}", "z": f"{hit.meaning * SEMANTIC_Z:.1f}"}
+        )
+    elif not hit.shared_terms and not hit.bridged:
         reasons.append(_("无共同关键词，仅按行业、价格、地区排序"))
     if hit.industry_same is True:
         reasons.append(_("同一技术领域：%(industry)s") % {"industry": industry_label(industry)})

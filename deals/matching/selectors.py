@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db.models import QuerySet
@@ -9,7 +10,7 @@ from django.http import Http404
 
 from brokers.models import User
 from deals.matching.engine import Doc, Query
-from deals.matching.index import get_index
+from deals.matching.index import get_index, query_vector
 from deals.matching.models import ImportJob, MatchKind
 from deals.matching.reasons import explain
 from deals.models import Achievement, Deal, Demand
@@ -52,8 +53,9 @@ def demand_data(d: Demand) -> dict[str, Any]:
 
 
 def _as_doc(obj: Achievement | Demand) -> Doc:
+    """The document as a query, with its sentence vector (stored by the worker)."""
     price = obj.asking_price if isinstance(obj, Achievement) else obj.budget
-    return Doc(
+    doc = Doc(
         id=obj.pk,
         title=obj.title,
         description=obj.description,
@@ -61,6 +63,8 @@ def _as_doc(obj: Achievement | Demand) -> Doc:
         region=obj.region,
         price=float(price) if price is not None else None,
     )
+    kind = MatchKind.ACHIEVEMENT if isinstance(obj, Achievement) else MatchKind.DEMAND
+    return replace(doc, vector=query_vector(kind, doc))
 
 
 def achievement_matches_for_demand(
@@ -111,7 +115,8 @@ def achievements_like(*, achievement: Achievement, limit: int = 10) -> list[dict
     index = get_index(MatchKind.ACHIEVEMENT)
     doc = _as_doc(achievement)
     query = Query.for_doc(
-        Doc(doc.id, doc.title, doc.description, doc.industry, doc.region), price_is_budget=True
+        Doc(doc.id, doc.title, doc.description, doc.industry, doc.region, vector=doc.vector),
+        price_is_budget=True,
     )
     hits = index.search(query, limit=min(limit, MAX_LIMIT), exclude={achievement.pk})
     found = Achievement.objects.in_bulk([h.id for h in hits])

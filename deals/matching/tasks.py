@@ -43,11 +43,19 @@ def schedule_index_update(kind: str, obj_id: int) -> None:
     max_retries=5,
 )
 def update_match_index(kind: str, obj_ids: list[int]) -> int:
-    """Append the ids to the change log (workers re-read them before their next query); once
-    enough changes pile up past the snapshot, ask for a new one."""
+    """Embed the changed documents (sentence vectors), then append the ids to the change log
+    (workers re-read them before their next query); once enough changes pile up past the
+    snapshot, ask for a new one."""
     from common.tasks import enqueue
-    from deals.matching.index import SNAPSHOT_EVERY, pending_changes, record_changes
+    from deals.matching.index import (
+        SNAPSHOT_EVERY,
+        pending_changes,
+        record_changes,
+        store_vectors,
+    )
 
+    # Vectors first: a process that sees the change in the log then finds its vector stored.
+    store_vectors(kind, obj_ids)
     version = record_changes(kind, obj_ids)
     if pending_changes(kind) >= SNAPSHOT_EVERY:
         enqueue(build_match_snapshot, kind)

@@ -7,6 +7,12 @@
 - Baselines, computed in the same run on the same texts (title + description):
   TF-IDF over jieba words (rjieba, as a user of jieba would cut) and TF-IDF over character
   bigrams; sublinear tf, smoothed idf, cosine (a few lines on scipy, as scikit-learn does it).
+- The engine ranks with sentence vectors (deals/matching/semantic.py) as it does in production;
+  "e5 cosine" is those vectors alone (nearest by cosine), for comparison.
+- Vectors: computing them costs ~1 minute of one core for the 392 texts, so they are kept in
+  eval_vectors.npz, keyed by a digest of the model's name and the text; a text not found there
+  is embedded in the run. `test_eval` re-embeds a sample and checks it against the file, so a
+  stale file (another model, another text) fails. Regenerate: `python -m tests.matching.evaluation`.
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import rjieba
 from scipy import sparse
 
+from deals.matching import semantic
 from deals.matching.engine import Doc, Query, TextIndex
 from tests.matching import eval_frozen, eval_set
 
@@ -47,7 +56,55 @@ def _wan(value: float | None) -> float | None:
     return None if value is None else value * 10_000
 
 
-def achievement_docs() -> list[Doc]:
+VECTORS_FILE = Path(__file__).with_name("eval_vectors.npz")
+
+
+@lru_cache(maxsize=1)
+def _stored_vectors() -> dict[str, np.ndarray]:
+    if not VECTORS_FILE.exists():
+        return {}
+    with np.load(VECTORS_FILE) as data:
+        return {str(k): v for k, v in zip(data["digests"], data["vectors"], strict=True)}
+
+
+def vectors(rows: Sequence[tuple[str, str]], *, as_query: bool) -> np.ndarray:
+    """The model's vectors of (title, description) rows: stored ones from eval_vectors.npz, the
+    rest computed now."""
+    stored = _stored_vectors()
+    texts = [semantic.text_of(title, description) for title, description in rows]
+    keys = [semantic.digest(f"{as_query}:{text}") for text in texts]
+    missing = [i for i, k in enumerate(keys) if k not in stored]
+    if missing:
+        fresh = semantic.embed([texts[i] for i in missing], as_query=as_query)
+        for i, v in zip(missing, fresh, strict=True):
+            stored[keys[i]] = v
+    return np.stack([stored[k] for k in keys])
+
+
+def achievement_vectors() -> np.ndarray:
+    return vectors([(a[2], a[3]) for a in ACHIEVEMENTS], as_query=False)
+
+
+def need_vectors(needs: Sequence[Need]) -> np.ndarray:
+    return vectors([(n[2], n[3]) for n in needs], as_query=True)
+
+
+def save_vectors() -> Path:
+    """Write every vector of the evaluation (both halves) to eval_vectors.npz."""
+    achievement_vectors()
+    need_vectors([n for half in HALVES.values() for n in half])
+    stored = _stored_vectors()
+    digests = sorted(stored)
+    np.savez_compressed(
+        VECTORS_FILE,
+        digests=np.asarray(digests),
+        vectors=np.stack([stored[d] for d in digests]).astype(np.float32),
+    )
+    return VECTORS_FILE
+
+
+def achievement_docs(with_vectors: bool = False) -> list[Doc]:
+    vecs = achievement_vectors() if with_vectors else None
     return [
         Doc(
             id=i,
@@ -57,6 +114,7 @@ def achievement_docs() -> list[Doc]:
             region=region,
             maturity=maturity,
             price=_wan(price),
+            vector=None if vecs is None else vecs[i - 1],
         )
         for i, (_key, industry, title, description, _owner, maturity, price, region) in enumerate(
             ACHIEVEMENTS, start=1
@@ -86,13 +144,34 @@ def score(ranker: Ranker, needs: Sequence[Need]) -> Figures:
     return Figures(len(needs), at1 / n, at5 / n, rr / n, misses)
 
 
-def engine_ranker() -> Ranker:
+def _need_vector_of() -> dict[str, np.ndarray]:
+    needs = [n for half in HALVES.values() for n in half]
+    return dict(zip([n[0] for n in needs], need_vectors(needs), strict=True))
+
+
+def engine_ranker(with_vectors: bool = True) -> Ranker:
     index = TextIndex()
-    index.build(achievement_docs())
+    index.build(achievement_docs(with_vectors))
     keys = [a[0] for a in ACHIEVEMENTS]
+    need_vector = _need_vector_of() if with_vectors else {}
 
     def rank(need: Need) -> list[str]:
-        return [keys[h.id - 1] for h in index.search(need_query(need), limit=DEPTH)]
+        query = replace(need_query(need), vector=need_vector.get(need[0]))
+        return [keys[h.id - 1] for h in index.search(query, limit=DEPTH)]
+
+    return rank
+
+
+def cosine_ranker() -> Ranker:
+    """The sentence vectors alone: achievements by cosine to the need."""
+    keys = [a[0] for a in ACHIEVEMENTS]
+    docs = achievement_vectors()
+    need_vector = _need_vector_of()
+
+    def rank(need: Need) -> list[str]:
+        sims = docs @ need_vector[need[0]]
+        order = np.lexsort((np.arange(len(keys)), -sims))[:DEPTH]
+        return [keys[i] for i in order]
 
     return rank
 
@@ -151,6 +230,8 @@ def tfidf_ranker(analyzer: Callable[[str], list[str]]) -> Ranker:
 def rankers() -> dict[str, Ranker]:
     return {
         "engine": engine_ranker(),
+        "engine, words": engine_ranker(with_vectors=False),
+        "e5 cosine": cosine_ranker(),
         "tf-idf words": tfidf_ranker(jieba_words),
         "tf-idf bigrams": tfidf_ranker(char_bigrams),
     }
@@ -181,3 +262,7 @@ def table(results: dict[tuple[str, str, str], Figures]) -> str:
                     f"{f.recall_at_1:>6.3f} {f.recall_at_5:>6.3f} {f.mrr:>6.3f}"
                 )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(save_vectors())

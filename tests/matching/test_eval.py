@@ -9,10 +9,20 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from deals.matching import semantic
 from tests.matching import eval_frozen, eval_set
-from tests.matching.evaluation import ACHIEVEMENTS, HALVES, WORDINGS, evaluate, table
+from tests.matching.evaluation import (
+    ACHIEVEMENTS,
+    HALVES,
+    VECTORS_FILE,
+    WORDINGS,
+    evaluate,
+    table,
+    vectors,
+)
 
 # The frozen half may change only on purpose: a new checksum in the same commit, with the reason.
 FROZEN_SHA256 = "bfaa805a03a037473e74e7b81dc1785756b19770ff8bd81697df0bc5e4990d0e"
@@ -23,8 +33,13 @@ TARGETS = {  # wording → figure → minimum, on the test half
 }
 BASELINES = ("tf-idf words", "tf-idf bigrams")
 # Not met yet (issue 12): lay needs of the test half. Strict: the day they pass, this test fails
-# and the mark goes.
-LAY_GAP = pytest.mark.xfail(strict=True, reason="lay-word needs below target (see the table)")
+# and the mark goes. With sentence vectors (multilingual-e5-small, semantic.py) the engine beats
+# both TF-IDF baselines on lay needs (tested below, unmarked) but stays under the targets.
+LAY_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="lay-word needs below target: test half R@1 0.550 / R@5 0.750 / MRR 0.658 with "
+    "sentence vectors (0.100 / 0.450 / 0.257 on words alone); targets 0.75 / 0.92 / 0.85",
+)
 
 
 def _wordings(gap: pytest.MarkDecorator) -> list[object]:
@@ -67,9 +82,27 @@ def test_the_engine_meets_its_targets_on_the_test_half(results, wording):
         assert getattr(figures, name) >= minimum, (wording, name, figures)
 
 
-@pytest.mark.parametrize("wording", _wordings(LAY_GAP))
+@pytest.mark.parametrize("wording", WORDINGS)
 @pytest.mark.parametrize("baseline", BASELINES)
 def test_the_engine_is_at_least_as_good_as_tf_idf_on_the_test_half(results, wording, baseline):
     engine, base = results["test", wording, "engine"], results["test", wording, baseline]
     for name in ("recall_at_1", "recall_at_5", "mrr"):
         assert getattr(engine, name) >= getattr(base, name), (wording, name, engine, base)
+
+
+def test_the_stored_vectors_are_what_the_model_computes_now():
+    """eval_vectors.npz stands in for a minute of embedding: a sample re-embedded must agree
+    (another model, another text or a broken wheel would not)."""
+    rows = [(a[2], a[3]) for a in ACHIEVEMENTS[::97]]
+    with np.load(VECTORS_FILE) as data:
+        in_file = set(data["digests"].tolist())
+    for title, description in rows:
+        assert semantic.digest(f"False:{semantic.text_of(title, description)}") in in_file
+    stored = vectors(rows, as_query=False)
+    fresh = semantic.embed([semantic.text_of(*r) for r in rows], as_query=False)
+    assert np.all(np.linalg.norm(fresh, axis=1) > 0.99), "the model did not load"
+    assert np.allclose(stored, fresh, atol=1e-4)
+    need = HALVES["dev"][-1]
+    stored_q = vectors([(need[2], need[3])], as_query=True)[0]
+    fresh_q = semantic.embed([semantic.text_of(need[2], need[3])], as_query=True)[0]
+    assert float(stored_q @ fresh_q) > 0.9999

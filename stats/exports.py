@@ -28,7 +28,7 @@ class Table:
     key: str
     title: str
     columns: list[str]
-    rows: list[Sequence[Any]] = field(default_factory=list)
+    rows: Sequence[Sequence[Any]] = field(default_factory=list)
     note: str = ""
 
 

@@ -35,9 +35,10 @@ def _busy_pipeline(broker, co_broker, supervisor, finance) -> None:  # type: ign
         lead = broker if i % 2 else co_broker
         deal = DealFactory(lead_broker=lead)
         created = at(2026, 1 + i % 4, 1 + i, 10)
-        path = FORWARD[1 : FORWARD.index(state) + 1] if state != DealState.LOST else []
         if state == DealState.LOST:
-            path = FORWARD[1 : 1 + i % 3] + [DealState.LOST]
+            path = [*FORWARD[1 : 1 + i % 3], DealState.LOST]
+        else:
+            path = FORWARD[1 : FORWARD.index(state) + 1]
         moment = created
         source = DealState.INTAKE
         for step, target in enumerate(path):

@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("brokers.urls")),
     path("", include("deals.urls")),
     path("", include("deals.assignment.urls")),
+    path("", include("deals.library.urls")),
     path("", include("contracts.urls")),
     path("", include("followup.urls")),
     path("", include("rewards.urls")),

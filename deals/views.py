@@ -243,11 +243,15 @@ def queue(request: HttpRequest) -> HttpResponse:
 def needs(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     query = request.GET.get("q", "").strip()[:100]
-    demands = Demand.objects.annotate(
-        taken_here=Exists(
-            Deal.objects.filter(demand=OuterRef("pk"), organisation_id=user.organisation_id)
+    demands = (
+        Demand.objects.select_related("created_by")
+        .annotate(
+            taken_here=Exists(
+                Deal.objects.filter(demand=OuterRef("pk"), organisation_id=user.organisation_id)
+            )
         )
-    ).order_by("-id")
+        .order_by("-id")
+    )
     if query:
         demands = demands.filter(
             Q(title__icontains=query)
@@ -299,7 +303,7 @@ def need_take(request: HttpRequest, demand_id: int) -> HttpResponse:
 @login_required
 def achievements(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    library = Achievement.objects.order_by("-id")
+    library = Achievement.objects.select_related("created_by").order_by("-id")
     if query:
         library = library.filter(
             Q(title__icontains=query)

@@ -69,3 +69,16 @@ def percent(value: Any) -> str:
 def may_see_queue(user: Any) -> bool:
     """The navigation asks deals.permissions, like every other door (never `user.role` inline)."""
     return bool(getattr(user, "is_authenticated", False)) and permissions.may_see_queue(user)
+
+
+@register.filter
+def may_edit_record(user: Any, record: Any) -> bool:
+    """Offer "编辑" on a need or achievement only to who may edit it (the same predicate)."""
+    return bool(getattr(user, "is_authenticated", False)) and permissions.may_edit_catalogue_record(
+        user, record
+    )
+
+
+@register.filter
+def may_write_catalogue(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and permissions.may_write_catalogue(user)

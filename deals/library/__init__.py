@@ -1,0 +1,1 @@
+"""The needs pool's and the achievement library's own record pages: create, edit, import."""

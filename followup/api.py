@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -47,12 +48,12 @@ class MilestoneInputSerializer(serializers.Serializer):
         if "on" in attrs:
             if "actual_on" in attrs and attrs["actual_on"] != attrs["on"]:
                 raise serializers.ValidationError(
-                    {"on": ["on 与 actual_on 是同一个日期（实际日期），只填一个即可。"]}
+                    {"on": [_("on 与 actual_on 是同一个日期（实际日期），只填一个即可。")]}
                 )
             attrs["actual_on"] = attrs.pop("on")
         if not {"planned_on", "actual_on", "note"} & set(attrs):
             raise serializers.ValidationError(
-                {"planned_on": ["请至少填写计划日期、实际日期或说明之一。"]}
+                {"planned_on": [_("请至少填写计划日期、实际日期或说明之一。")]}
             )
         return attrs
 
@@ -307,7 +308,7 @@ class MilestonesExportView(APIView):
         raw = request.query_params.get("deal", "")
         if raw:
             if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-                raise serializers.ValidationError({"deal": ["应为项目编号（正整数）。"]})
+                raise serializers.ValidationError({"deal": [_("应为项目编号（正整数）。")]})
             deal = _deal(request, int(raw))
             deals = deals_visible_to(request.user).filter(pk=deal.pk)  # type: ignore[arg-type]
         body = exports.milestones_xlsx(deals, timezone.localdate())

@@ -123,6 +123,12 @@ def _action(
     done: str,
 ) -> HttpResponseRedirect:
     deal_page = reverse("deal-detail", args=[deal.pk])
+    try:
+        # Who may is asked before the form: a refusal is about the person, not what they typed.
+        permissions.may_write_follow_up.require(request.user, deal)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+        return redirect(deal_page + "#follow-up")
     if not form.is_valid():
         stash_form(request, deal_page, name)
         messages.error(request, _("未保存，请检查表单。"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils import timezone
@@ -16,7 +15,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from brokers.models import Role, User
@@ -24,6 +22,7 @@ from challenges import selectors, services
 from challenges.models import Attachment, Challenge, Expert, Invitation, Proposal, Review
 from common.exceptions import NotAllowed, ValidationFailed
 from common.files import private_file_response
+from common.throttle import AddressRateLimit
 from deals.models import Demand
 from deals.selectors import deal_get_for_user
 
@@ -308,6 +307,7 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(responses=ProposalSerializer(many=True))
     @action(detail=True, methods=["get"])
     def proposals(self, request: Request, pk: str) -> Response:
+        PROPOSAL_LIMIT.check(request)  # type: ignore[arg-type]
         challenge = self.get_object()
         rows = selectors.proposals_for_user(request.user, challenge)  # type: ignore[arg-type]
         return Response(ProposalSerializer(rows, many=True).data)
@@ -385,13 +385,8 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 # --- the public side (no account) ---------------------------------------------------------------
 
 
-class ProposalRateThrottle(AnonRateThrottle):
-    """Proposals per address (REMOTE_ADDR, or X-Forwarded-For behind NUM_PROXIES proxies)."""
-
-    scope = "challenge_proposals"
-
-    def get_rate(self) -> str:
-        return getattr(settings, "CHALLENGE_PROPOSAL_RATE", "10/hour")
+# Proposals per address (as TrustedProxyMiddleware established it); the page form counts too.
+PROPOSAL_LIMIT = AddressRateLimit("challenge_proposals", rate="CHALLENGE_PROPOSAL_RATE")
 
 
 class PublicChallengeViewSet(
@@ -410,11 +405,6 @@ class PublicChallengeViewSet(
     def get_object(self) -> Challenge:
         return selectors.public_challenge_get(self.kwargs["pk"])
 
-    def get_throttles(self):  # type: ignore[no-untyped-def]
-        if self.action == "proposals":
-            return [ProposalRateThrottle()]
-        return super().get_throttles()
-
     @extend_schema(
         request={
             "application/json": ProposalCreateSerializer,
@@ -430,6 +420,7 @@ class PublicChallengeViewSet(
         parser_classes=[JSONParser, MultiPartParser, FormParser],
     )
     def proposals(self, request: Request, pk: str) -> Response:
+        PROPOSAL_LIMIT.check(request)  # type: ignore[arg-type]
         challenge = self.get_object()
         data = ProposalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

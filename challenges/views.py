@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from brokers.models import User
 from challenges import permissions, selectors, services
-from challenges.api import ProposalRateThrottle, serve_attachment
+from challenges.api import PROPOSAL_LIMIT, serve_attachment
 from challenges.forms import AwardForm, CloseForm, ExpertSearchForm, ProposalForm, PublishForm
 from challenges.models import Challenge, ChallengeStatus, Proposal
 from common.exceptions import DomainError
@@ -64,9 +64,8 @@ def challenge_detail(request: HttpRequest, challenge_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = 400
-        throttle = ProposalRateThrottle()
-        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
-            form.add_error(None, _("提交过于频繁，请稍后再试。"))
+        if not PROPOSAL_LIMIT.hit(request):
+            form.add_error(None, PROPOSAL_LIMIT.message())
             status = 429
         elif form.is_valid():
             data = dict(form.cleaned_data)

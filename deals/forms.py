@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brokers.regions import resolve_region
 from common.exceptions import ValidationFailed
-from deals.models import Achievement, ActivityKind, Demand
+from deals.models import ActivityKind
 
 REGION_HELP = _("6 位行政区划代码或地区名称，例如 330211 或“镇海区”。")
 
@@ -30,52 +30,6 @@ class RegionField(forms.CharField):
             return resolve_region(value)
         except ValidationFailed as exc:
             raise forms.ValidationError(exc.message) from exc
-
-
-class DemandSubmitForm(forms.ModelForm):
-    region = RegionField(label=_("所在地区"))
-    contact = forms.CharField(
-        label=_("联系人及电话"),
-        max_length=200,
-        help_text=_("经纪人将通过此方式与您联系，例如：王经理 138xxxxxxxx。"),
-    )
-
-    class Meta:
-        model = Demand
-        fields = [
-            "title",
-            "enterprise",
-            "industry",
-            "region",
-            "description",
-            "budget",
-            "deadline",
-            "contact",
-        ]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 6}),
-            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        }
-
-
-class AchievementSubmitForm(forms.ModelForm):
-    region = RegionField(label=_("所在地区"), required=False)
-
-    class Meta:
-        model = Achievement
-        fields = [
-            "title",
-            "owner",
-            "kind",
-            "patent_number",
-            "industry",
-            "maturity",
-            "asking_price",
-            "region",
-            "description",
-            "contact",
-        ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
 
 
 class ActivityForm(forms.Form):

@@ -164,7 +164,8 @@ def demand_create(*, actor: User | None, reason: str = "新建需求", **fields:
         permissions.may_write_catalogue.require(actor)
     demand = Demand(created_by=actor if actor and actor.pk else None, **fields)
     demand.full_clean()
-    _link_enterprise(demand, actor)
+    if demand.enterprise_record_id is None:  # a caller that found the record already passes it
+        _link_enterprise(demand, actor)
     _stamp(demand, actor, reason)
     demand.save()
     return demand
@@ -200,7 +201,8 @@ def achievement_create(
         permissions.may_write_catalogue.require(actor)
     achievement = Achievement(created_by=actor if actor and actor.pk else None, **fields)
     achievement.full_clean()
-    _link_owner(achievement, actor)
+    if achievement.owner_record_id is None:
+        _link_owner(achievement, actor)
     _stamp(achievement, actor, reason)
     achievement.save()
     return achievement

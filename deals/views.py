@@ -1,5 +1,5 @@
 """Pages of the deal pipeline: the caseload board, the approval queue, the needs pool, the deal
-page's own part and its actions, and the public submission forms.
+page's own part and its actions. (The public submission forms are the intake app's.)
 
 Views parse input, call deals.services and show what came back; a DomainError becomes a message
 on the page it came from, never a 500. Every deal is fetched through deal_get_for_user (404 when
@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,10 +39,8 @@ from deals.assignment.selectors import conflict_view, conflicts_open_visible_to
 from deals.assignment.views import deal_assignment_context
 from deals.extensions import attach_deal_flags
 from deals.forms import (
-    AchievementSubmitForm,
     ActivityForm,
     DecisionForm,
-    DemandSubmitForm,
     LinkAchievementForm,
     RejectForm,
     TransitionRequestForm,
@@ -634,42 +631,3 @@ def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
     else:
         messages.success(request, _("已撤回申请。"))
     return redirect("deal-detail", deal_id=item.deal_id)
-
-
-# --- public submission forms (no sign-in) -------------------------------------------------------
-
-
-def _public_submit(
-    request: HttpRequest,
-    form_class: type[DemandSubmitForm] | type[AchievementSubmitForm],
-    kind: str,
-) -> HttpResponse:
-    create = services.demand_create if kind == "need" else services.achievement_create
-    form = form_class(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = create(actor=None, submitted_publicly=True, **form.cleaned_data)
-        except DjangoValidationError as exc:
-            form.add_error(None, exc)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
-        else:
-            request.session["submitted"] = {"kind": kind, "id": record.pk, "title": record.title}
-            return redirect("submitted")
-    status = 400 if form.is_bound else 200
-    return render(request, "deals/submit.html", {"form": form, "kind": kind}, status=status)
-
-
-def demand_submit(request: HttpRequest) -> HttpResponse:
-    return _public_submit(request, DemandSubmitForm, "need")
-
-
-def achievement_submit(request: HttpRequest) -> HttpResponse:
-    return _public_submit(request, AchievementSubmitForm, "achievement")
-
-
-def submitted(request: HttpRequest) -> HttpResponse:
-    record = request.session.get("submitted")
-    if not record:
-        return redirect("demand-submit")
-    return render(request, "deals/submitted.html", {"record": record})

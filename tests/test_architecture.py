@@ -20,6 +20,7 @@ LAYERS: list[set[str]] = [
     {"records"},
     {"notifications"},
     {"deals"},
+    {"intake"},
     {"contracts"},
     {"payments"},
     {"followup"},

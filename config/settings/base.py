@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "payments",
     "followup",
     "rewards",
+    "intake",
     "challenges",
     "stats",
     "demo",
@@ -291,6 +292,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deals.matching.sweep_import_jobs",
         "schedule": 10 * 60,
     },
+    # Submitters' receipts and triage results whose mail was lost.
+    "intake-sweep-mail": {"task": "intake.tasks.sweep_submission_mail", "schedule": 15 * 60},
 }
 
 # Mail (proposers told a challenge's outcome): the console unless a backend is configured.
@@ -301,6 +304,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DealDesk <noreply@dea
 CHALLENGE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 CHALLENGE_ATTACHMENT_MAX_FILES = 5
 CHALLENGE_PROPOSAL_RATE = os.environ.get("CHALLENGE_PROPOSAL_RATE", "10/hour")
+# Public submissions (needs and achievements, page and API together) per address.
+INTAKE_SUBMISSION_RATE = os.environ.get("INTAKE_SUBMISSION_RATE", "10/hour")
 
 # Time budget of each active stage, in Chinese working days (common.workdays: holidays and adjusted
 # weekends from chinese-calendar); paused time does not count. Past it a deal is overdue.

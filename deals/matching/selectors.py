@@ -152,3 +152,34 @@ def import_job_get_for_user(*, user: User, job_id: int | str) -> ImportJob:
         return import_jobs_visible_to(user).get(pk=int(job_id))
     except (ImportJob.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def library_like(
+    *,
+    kind: str,
+    title: str,
+    description: str,
+    industry: str = "",
+    region: str = "",
+    limit: int = 5,
+    min_score: float = 0.0,
+) -> list[dict[str, Any]]:
+    """The library's needs (kind `demand`) or achievements (`achievement`) nearest to a text not
+    in the library yet (a public submission being triaged): likely duplicates, best first. Price
+    plays no part; industry and region do."""
+    index = get_index(kind)
+    query = Query.for_doc(
+        Doc(0, title, description, industry, region), price_is_budget=kind == MatchKind.ACHIEVEMENT
+    )
+    hits = [h for h in index.search(query, limit=min(limit, MAX_LIMIT)) if h.score >= min_score]
+    model = Demand if kind == MatchKind.DEMAND else Achievement
+    found = model.objects.in_bulk([h.id for h in hits])
+    results = []
+    for hit in hits:
+        record = found.get(hit.id)
+        if record is None:
+            continue
+        data = demand_data(record) if isinstance(record, Demand) else achievement_data(record)
+        reasons = explain(hit, industry=record.industry, asking=None, budget=None)
+        results.append({"record": data, "score": hit.score, "reasons": reasons})
+    return results

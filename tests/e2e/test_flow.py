@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from deals.models import DealState, Demand, RequestStatus, TransitionRequest
+from deals.models import DealState, RequestStatus, TransitionRequest
 from tests.e2e.conftest import sign_in
-from tests.factories import DealFactory, DemandFactory
+from tests.factories import DealFactory
 from tests.helpers import satisfy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -86,26 +86,3 @@ def test_another_organisations_broker_gets_the_not_found_page(
     # Their own board does not list it either.
     page.goto(f"{live_server.url}/board/")
     assert page.locator(".card", has_text="镇海的项目").count() == 0
-
-
-def test_an_enterprise_submits_a_need_without_signing_in(new_page, live_server, screens):
-    DemandFactory(title="已有的需求")
-    page = new_page()
-    page.goto(f"{live_server.url}/needs/submit/")
-    page.fill("input[name=title]", "高盐废水零排放处理")
-    page.fill("input[name=enterprise]", "镇海某石化有限公司")
-    page.fill("input[name=region]", "火星")
-    page.fill("textarea[name=description]", "蒸发结晶能耗高，希望引进膜浓缩技术。")
-    page.fill("input[name=contact]", "周工 13700000000")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("domcontentloaded")
-    assert "无法识别地区" in page.content()
-    page.screenshot(path=str(screens / "need-error.png"), full_page=True)
-
-    page.fill("input[name=region]", "镇海区")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("domcontentloaded")
-    assert "感谢您的提交" in page.content()
-    page.screenshot(path=str(screens / "need-thanks.png"))
-    demand = Demand.objects.get(title="高盐废水零排放处理")
-    assert demand.submitted_publicly and demand.region == "330211"

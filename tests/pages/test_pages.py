@@ -419,30 +419,34 @@ def test_finance_cannot_open_a_deal_from_the_pool(finance):
     assert not Deal.objects.exists()
 
 
-# --- public submission forms ----------------------------------------------------------------------
+# --- public submission forms (the intake app: tests/intake covers them in depth) -----------------
 
 GOOD_NEED = {
     "title": "锂电池极片涂布厚度不均",
-    "enterprise": "宁波某新能源科技有限公司",
+    "party": "宁波某新能源科技有限公司",
     "industry": "6",
     "region": "镇海区",
     "description": "涂布面密度波动超过 3%，希望引进在线测厚与闭环控制技术。",
     "budget": "800000",
     "deadline": "",
-    "contact": "李工 13900000000",
+    "contact": "李工",
+    "phone": "13900000000",
+    "email": "li@example.cn",
+    "consent": "on",
 }
 
 
-def test_public_need_form_needs_no_sign_in_and_creates_a_demand(client):
+def test_public_need_form_needs_no_sign_in_and_creates_a_submission_not_a_demand(client):
+    from intake.models import Submission
+
     html = page(client, "/needs/submit/")
     assert 'name="title"' in html and "csrfmiddlewaretoken" in html
     response = client.post("/needs/submit/", GOOD_NEED, follow=True)
-    demand = Demand.objects.get()
-    assert demand.submitted_publicly is True
-    assert demand.created_by is None
-    assert demand.region == "330211"
-    assert demand.budget == Decimal("800000.00")
+    submission = Submission.objects.get()
+    assert submission.region == "330211" and submission.budget == Decimal("800000.00")
     assert "感谢您的提交" in response.content.decode()
+    assert submission.reference in response.content.decode()
+    assert not Demand.objects.exists()
 
 
 def test_public_need_form_rejects_bad_input_with_messages(client):
@@ -456,45 +460,25 @@ def test_public_need_form_rejects_bad_input_with_messages(client):
     assert not Demand.objects.exists()
 
 
-def test_public_achievement_form_creates_an_achievement(client):
-    response = client.post(
-        "/achievements/submit/",
-        {
-            "title": "高导热石墨烯复合散热膜",
-            "owner": "中国科学院宁波材料技术与工程研究所",
-            "kind": "patent",
-            "patent_number": "ZL202310000001.2",
-            "industry": "3",
-            "maturity": "6",
-            "asking_price": "1200000",
-            "region": "330211",
-            "description": "面内导热系数 1500 W/mK，可卷对卷生产。",
-        },
-        follow=True,
-    )
-    achievement = Achievement.objects.get()
-    assert achievement.submitted_publicly is True
-    assert achievement.maturity == 6
-    assert "感谢您的提交" in response.content.decode()
-
-
-def test_public_achievement_form_rejects_a_duplicate_patent_and_bad_maturity(client):
-    AchievementFactory(patent_number="ZL202310000001.2")
+def test_public_achievement_form_rejects_bad_maturity(client):
     response = client.post(
         "/achievements/submit/",
         {
             "title": "重复的专利",
-            "owner": "某大学",
+            "party": "某大学",
             "kind": "patent",
             "patent_number": "ZL202310000001.2",
             "maturity": "12",
+            "region": "330211",
             "description": "……",
+            "contact": "王老师",
+            "email": "wang@example.cn",
+            "consent": "on",
         },
     )
     assert response.status_code == 400
-    html = response.content.decode()
-    assert "专利号" in html
-    assert Achievement.objects.count() == 1
+    assert "9" in response.content.decode()
+    assert not Achievement.objects.exists()
 
 
 def test_public_forms_enforce_csrf():

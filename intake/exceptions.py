@@ -1,0 +1,24 @@
+"""The intake app's named errors (the API maps each to its status and `code`)."""
+
+from __future__ import annotations
+
+from common.exceptions import AlreadyDecided, Conflict, ValidationFailed
+
+
+class SubmissionDecided(AlreadyDecided):
+    """Deciding a submission a second time (409 `already_decided`)."""
+
+
+class DuplicateRecord(Conflict):
+    """Accepting would create a second record where the library keeps one (a patent number):
+    merge into it instead (409 `duplicate_record`)."""
+
+    code = "duplicate_record"
+
+
+class SubmissionInvalid(ValidationFailed):
+    """The form's checks failed: `errors` holds the message per field, all at once (400)."""
+
+    def __init__(self, message: str, *, errors: dict[str, list[str]]):
+        super().__init__(message)
+        self.errors = errors

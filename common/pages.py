@@ -38,9 +38,25 @@ def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
 # A form that failed to validate is kept in the session across the redirect back to the page that
 # shows it (post/redirect/get), keyed by that page's path: the page pops what was left for it and
 # shows the form again with its errors and what the user typed.
-def stash_form(request: HttpRequest, page_path: str, name: str) -> None:
-    data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+# Errors only the service could find (a date after the contract's validity, a number already
+# used) travel with the data under this key, {field: [messages]}; `stashed_errors` takes them out.
+STASHED_ERRORS = "__errors__"
+
+
+def stash_form(
+    request: HttpRequest, page_path: str, name: str, errors: dict[str, list[str]] | None = None
+) -> None:
+    data: dict[str, Any] = {
+        k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", STASHED_ERRORS)
+    }
+    if errors:
+        data[STASHED_ERRORS] = errors
     request.session[f"stashed-form:{page_path}"] = {"name": name, "data": data}
+
+
+def stashed_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    errors = data.get(STASHED_ERRORS)
+    return errors if isinstance(errors, dict) else {}
 
 
 def pop_stashed_form(request: HttpRequest) -> tuple[str, dict[str, str]]:

@@ -9,15 +9,19 @@ from typing import Any
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.files import private_file_response
 from common.pagination import Pagination
 from contracts import permissions, selectors, services
 from contracts.models import (
     SUBTYPES,
+    AttachmentKind,
     Contract,
+    ContractAttachment,
     ContractDocument,
     ContractType,
     ExchangeRegistration,
@@ -58,8 +62,11 @@ class ContractInputSerializer(serializers.Serializer):
     payment_mode = serializers.ChoiceField(choices=PaymentMode.choices, required=False)
     payment_terms = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     payment_schedule = ScheduleRowSerializer(many=True, required=False)
+    subject = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    # Articles by key; omitted ones get the model text, null puts one back to it, "" reads 无.
     clauses = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=8000), required=False
+        child=serializers.CharField(allow_blank=True, allow_null=True, max_length=8000),
+        required=False,
     )
     patent = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
     sign_place = serializers.CharField(max_length=200)
@@ -108,6 +115,8 @@ class RegistrationInputSerializer(serializers.Serializer):
     registration_number = serializers.CharField(max_length=40)
     registered_on = serializers.DateField()
     certificate_number = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    # The office's certificate, a PDF or image scan (multipart); checked by the service.
+    certificate = serializers.FileField(required=False, allow_empty_file=True)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -151,6 +160,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "subtype",
             "subtype_label",
             "title",
+            "subject",
             "party_a",
             "party_b",
             "intermediary",
@@ -181,6 +191,35 @@ class ContractSerializer(serializers.ModelSerializer):
     def get_latest_document(self, obj: Contract) -> dict[str, Any] | None:
         document = selectors.documents_for_contract(obj).first()
         return DocumentSerializer(document).data if document else None
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by: Any = serializers.StringRelatedField()
+
+    class Meta:
+        model = ContractAttachment
+        fields = [
+            "id",
+            "contract",
+            "registration",
+            "kind",
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "note",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+        read_only_fields = fields
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    # The content checks (type by content, size) are the service's, so its message is the one
+    # users see; an empty or missing file is said here.
+    file = serializers.FileField(allow_empty_file=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -387,6 +426,8 @@ class ContractDocumentPdfView(APIView):
 
 
 class ContractRegistrationView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
     @extend_schema(responses=RegistrationSerializer)
     def get(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
@@ -422,3 +463,40 @@ class ContractRegistrationCancelView(APIView):
             reason=serializer.validated_data["reason"],
         )
         return Response(RegistrationSerializer(registration).data)
+
+
+class ContractAttachmentsView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses=AttachmentSerializer(many=True))
+    def get(self, request: Request, contract_id: int) -> Response:
+        contract = _contract(request, contract_id)
+        rows = selectors.attachments_for_contract(contract)
+        return Response(AttachmentSerializer(rows, many=True).data)
+
+    @extend_schema(request=AttachmentInputSerializer, responses={201: AttachmentSerializer})
+    def post(self, request: Request, contract_id: int) -> Response:
+        contract = _contract(request, contract_id)
+        permissions.may_attach.require(request.user, contract.deal)  # type: ignore[arg-type]
+        serializer = AttachmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            contract=contract,
+            actor=request.user,  # type: ignore[arg-type]
+            **serializer.validated_data,
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class ContractAttachmentFileView(APIView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(description="file")}
+    )
+    def get(self, request: Request, contract_id: int, attachment_id: int) -> FileResponse:
+        contract = _contract(request, contract_id)
+        attachment = selectors.attachments_for_contract(contract).filter(pk=attachment_id).first()
+        if attachment is None:
+            raise Http404
+        return private_file_response(
+            attachment.file, filename=attachment.filename, content_type=attachment.content_type
+        )

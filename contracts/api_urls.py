@@ -47,4 +47,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
         api.ContractRegistrationCancelView.as_view(),
         name="contract-registration-cancel",
     ),
+    path(
+        "contracts/<int:contract_id>/attachments/",
+        api.ContractAttachmentsView.as_view(),
+        name="contract-attachments",
+    ),
+    path(
+        "contracts/<int:contract_id>/attachments/<int:attachment_id>/",
+        api.ContractAttachmentFileView.as_view(),
+        name="contract-attachment-file",
+    ),
 ]

@@ -1,8 +1,8 @@
 """The clause lists of the national model texts, by contract type (data read by validation and the
-PDF templates). Each entry is (key, heading); a clause the parties leave empty reads "无".
+PDF templates). Each entry is (key, heading); a clause the parties empty on purpose reads "无".
 
 "price_payment" is always printed from the structured amount, mode and schedule, followed by the
-clause text if one is given.
+clause text. The text each article starts with is in `contracts.clause_texts`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ CLAUSES: dict[str, list[tuple[str, str]]] = {
         ("continued_use", "让与方在合同生效后继续实施的约定"),
         ("materials", "技术资料的交付内容、时间和方式"),
         ("price_payment", "转让价款及其支付方式"),
+        ("improvements", "后续改进的提供与分享"),
         ("invalidation", "专利权被宣告无效的处理"),
         *COMMON_TAIL,
     ],
@@ -61,6 +62,7 @@ CLAUSES: dict[str, list[tuple[str, str]]] = {
         ("client_materials", "委托方提供的资料和工作条件"),
         ("acceptance", "咨询报告的评价与验收"),
         ("price_payment", "咨询报酬及其支付方式"),
+        ("ownership", "新的技术成果的归属"),
         *COMMON_TAIL,
     ],
     ContractType.SERVICE: [
@@ -69,6 +71,7 @@ CLAUSES: dict[str, list[tuple[str, str]]] = {
         ("client_materials", "委托方提供的工作条件和协作事项"),
         ("acceptance", "验收标准和方法"),
         ("price_payment", "服务报酬及其支付方式"),
+        ("ownership", "新的技术成果的归属"),
         *COMMON_TAIL,
     ],
 }

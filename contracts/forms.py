@@ -7,12 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from brokers.regions import region_name
-from contracts.models import SUBTYPES, ContractType
+from contracts.clauses import CLAUSES
+from contracts.models import SUBTYPES, AttachmentKind, Contract, ContractType, PaymentMode
+from contracts.validation import CREDIT_CODE, MAX_CLAUSE_CHARS
 from deals.models import Deal, DealAchievement
+
+DATE_WIDGET = {"type": "date"}
 
 PARTY_FIELDS = [
     ("name", _("名称"), True),
@@ -38,6 +43,12 @@ class ContractDraftForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("合同类别"))
     title = forms.CharField(label=_("项目名称"), max_length=200)
+    subject = forms.CharField(
+        label=_("合同标的"),
+        max_length=200,
+        required=False,
+        help_text=_("成果或专利的名称；合同正文据此填写。"),
+    )
     amount = forms.DecimalField(
         label=_("成交额（元）"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
     )
@@ -47,6 +58,13 @@ class ContractDraftForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0"),
         help_text=_("成交额减去设备、材料等非技术性费用；奖励按此计算。"),
+    )
+    payment_mode = forms.ChoiceField(
+        label=_("支付方式"),
+        choices=PaymentMode.choices,
+        initial=PaymentMode.LUMP_SUM,
+        required=False,
+        help_text=_("分期计划可在接口中录入（payment_schedule）。"),
     )
     payment_terms = forms.CharField(
         label=_("支付约定"),
@@ -77,6 +95,28 @@ class ContractDraftForm(forms.Form):
                     label=label, max_length=200, required=required
                 )
 
+    def clean(self) -> dict[str, Any]:
+        """Checks across fields, all reported at once (the service repeats them)."""
+        data = super().clean() or {}
+        amount, tech = data.get("amount"), data.get("technology_amount")
+        if amount is not None and tech is not None and tech > amount:
+            self.add_error(
+                "technology_amount",
+                _("技术交易额（%(tech)s 元）不能大于成交额（%(amount)s 元）。")
+                % {"tech": tech, "amount": amount},
+            )
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", _("有效期截止日不能早于起始日。"))
+        for side in ("a", "b"):
+            code = (data.get(f"{side}_credit_code") or "").strip().upper()
+            if code and not CREDIT_CODE.match(code):
+                self.add_error(
+                    f"{side}_credit_code",
+                    _("统一社会信用代码应为 18 位（数字和大写字母，不含 I、O、S、V、Z）。"),
+                )
+        return data
+
     def party(self, side: str) -> dict[str, str]:
         return {key: self.cleaned_data[f"{side}_{key}"] for key, _label, _req in PARTY_FIELDS}
 
@@ -96,16 +136,53 @@ class ContractDraftForm(forms.Form):
             "contract_type": contract_type,
             "subtype": subtype,
             "title": data["title"],
+            "subject": data["subject"],
             "party_a": self.party("a"),
             "party_b": self.party("b"),
             "amount": data["amount"],
             "technology_amount": data["technology_amount"],
+            "payment_mode": data["payment_mode"] or PaymentMode.LUMP_SUM,
             "payment_terms": data["payment_terms"],
             "patent": patent,
             "sign_place": data["sign_place"],
             "valid_from": data["valid_from"],
             "valid_to": data["valid_to"],
         }
+
+    def service_changes(self, contract: Contract) -> dict[str, Any]:
+        """The fields of a draft's edit: a patent's other details (holder, dates) are kept."""
+        fields = self.service_fields()
+        patent = dict(contract.patent or {})
+        patent.update(
+            {
+                "number": self.cleaned_data["patent_number"],
+                "title": self.cleaned_data["patent_title"],
+            }
+        )
+        fields["patent"] = patent if patent.get("number") or patent.get("title") else {}
+        return fields
+
+    @classmethod
+    def initial_from(cls, contract: Contract) -> dict[str, Any]:
+        """A draft's fields as the form shows them."""
+        initial: dict[str, Any] = {
+            "kind": f"{contract.contract_type}:{contract.subtype}",
+            "title": contract.title,
+            "subject": contract.subject,
+            "amount": contract.amount,
+            "technology_amount": contract.technology_amount,
+            "payment_mode": contract.payment_mode,
+            "payment_terms": contract.payment_terms,
+            "patent_number": (contract.patent or {}).get("number", ""),
+            "patent_title": (contract.patent or {}).get("title", ""),
+            "sign_place": contract.sign_place,
+            "valid_from": contract.valid_from,
+            "valid_to": contract.valid_to,
+        }
+        for side, party in (("a", contract.party_a or {}), ("b", contract.party_b or {})):
+            for key, _label, _req in PARTY_FIELDS:
+                initial[f"{side}_{key}"] = party.get(key, "")
+        return initial
 
     @classmethod
     def initial_for(cls, deal: Deal) -> dict[str, Any]:
@@ -117,6 +194,7 @@ class ContractDraftForm(forms.Form):
         return {
             "kind": "transfer:patent_right" if patent else "transfer:know_how",
             "title": deal.title,
+            "subject": achievement.title if achievement else "",
             "a_name": deal.demand.enterprise,
             "b_name": achievement.owner if achievement else "",
             "patent_number": achievement.patent_number if patent and achievement else "",
@@ -129,8 +207,16 @@ class ContractDraftForm(forms.Form):
 
 class SignForm(forms.Form):
     signed_on = forms.DateField(
-        label=_("签订日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("签订日期"),
+        help_text=_("双方签署后录入；签署后合同不能再修改，变更须创建新版本。"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+    def clean_signed_on(self) -> dt.date:
+        signed: dt.date = self.cleaned_data["signed_on"]
+        if signed > timezone.localdate():
+            raise forms.ValidationError(_("签订日期不能在将来；请在双方签署后录入。"))
+        return signed
 
 
 class RegistrationForm(forms.Form):
@@ -142,3 +228,101 @@ class RegistrationForm(forms.Form):
         label=_("登记日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     certificate_number = forms.CharField(label=_("交易证明编号"), max_length=50, required=False)
+    certificate = forms.FileField(
+        label=_("登记证明（扫描件）"),
+        required=False,
+        help_text=_("PDF、PNG 或 JPEG，不超过 10 MB；可稍后在附件中补传。"),
+    )
+
+    def clean_registration_number(self) -> str:
+        number: str = self.cleaned_data["registration_number"].strip()
+        lengths = sorted(settings.CONTRACT_REGISTRATION_NUMBER_LENGTHS)
+        if not number.isascii() or not number.isdigit() or len(number) not in lengths:
+            raise forms.ValidationError(
+                _("登记编号应为 %(lengths)s 位数字（由登记机构出具）。")
+                % {"lengths": " 或 ".join(map(str, lengths))}
+            )
+        return number
+
+    def clean_registered_on(self) -> dt.date:
+        on: dt.date = self.cleaned_data["registered_on"]
+        if on > timezone.localdate():
+            raise forms.ValidationError(_("登记日期不能在将来。"))
+        return on
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["certificate"] = data.get("certificate") or None
+        return data
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("附件类型"), choices=AttachmentKind.choices)
+    file = forms.FileField(
+        label=_("文件"), help_text=_("PDF、PNG 或 JPEG，按内容检查，不超过 10 MB。")
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+def clause_field_name(key: str) -> str:
+    return f"clause_{key}"
+
+
+class ClausesForm(forms.Form):
+    """Every article of a contract, one text box each; for a signed contract, a reason too (the
+    change becomes a new version)."""
+
+    reason = forms.CharField(
+        label=_("变更原因"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请说明变更原因：它记入合同历史，并随新版本保存。")},
+    )
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+        self.new_version = not contract.is_editable
+        if self.new_version:
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
+        stored = contract.clauses or {}
+        for key, heading in CLAUSES[contract.contract_type]:
+            self.fields[clause_field_name(key)] = forms.CharField(
+                label=heading,
+                max_length=MAX_CLAUSE_CHARS,
+                required=False,
+                initial=stored.get(key, ""),
+                widget=forms.Textarea(attrs={"rows": 5}),
+                help_text=_("留空则该条印为“无”。") if key != "price_payment" else "",
+            )
+            self.fields[f"reset_{key}"] = forms.BooleanField(
+                label=_("恢复为范本文本"), required=False
+            )
+
+    def articles(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "number": index,
+                "key": key,
+                "heading": heading,
+                "field": self[clause_field_name(key)],
+                "reset": self[f"reset_{key}"],
+            }
+            for index, (key, heading) in enumerate(CLAUSES[self.contract.contract_type], start=1)
+        ]
+
+    def changed_clauses(self) -> dict[str, str | None]:
+        """The articles whose text changed ({key: text}; None: back to the model text)."""
+        stored = self.contract.clauses or {}
+        out: dict[str, str | None] = {}
+        for key, _heading in CLAUSES[self.contract.contract_type]:
+            if self.cleaned_data.get(f"reset_{key}"):
+                out[key] = None
+                continue
+            text = self.cleaned_data[clause_field_name(key)].replace("\r\n", "\n").strip()
+            if text != stored.get(key, "").strip():
+                out[key] = text
+        return out

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
+from common.files import private_storage
+
 
 class ContractType(models.TextChoices):
     DEVELOPMENT = "development", _("技术开发")
@@ -87,6 +89,8 @@ class Contract(ConcurrentTransitionMixin, models.Model):
     contract_type = models.CharField(_("合同类型"), max_length=20, choices=ContractType.choices)
     subtype = models.CharField(_("合同子类"), max_length=40)
     title = models.CharField(_("项目名称"), max_length=200)
+    # What the contract is about: the achievement's or the patent's name (项目名称 is the deal's).
+    subject = models.CharField(_("合同标的"), max_length=200, blank=True)
     party_a = models.JSONField(_("甲方"), default=dict)
     party_b = models.JSONField(_("乙方"), default=dict)
     # The broker as intermediary (中介方): the organisation and the lead broker, copied when the
@@ -280,3 +284,49 @@ class ExchangeRegistration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.cancelled_at is None
+
+
+class AttachmentKind(models.TextChoices):
+    SIGNED_SCAN = "signed_scan", _("盖章合同扫描件")
+    REGISTRATION_CERTIFICATE = "registration_certificate", _("登记证明")
+    OTHER = "other", _("其他附件")
+
+
+class ContractAttachment(models.Model):
+    """A stamped scan, a registration certificate or another file of a contract: PDF or image,
+    checked by content, kept in private storage and served only to those who may see the deal."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="attachments")
+    registration = models.ForeignKey(
+        ExchangeRegistration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
+    kind = models.CharField(_("附件类型"), max_length=30, choices=AttachmentKind.choices)
+    file = models.FileField(storage=private_storage, upload_to="contracts/%Y/%m/", max_length=300)
+    filename = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("合同附件")
+        verbose_name_plural = _("合同附件")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="registration_certificate") | Q(registration__isnull=False),
+                name="certificate_belongs_to_registration",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

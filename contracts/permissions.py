@@ -45,6 +45,11 @@ def may_register(user: User, deal: Deal) -> bool:
     return _acts_on(user, deal)
 
 
+@predicate(_("只有本项目的经纪人、本机构主管或管理员可以上传合同附件。"))
+def may_attach(user: User, deal: Deal) -> bool:
+    return _acts_on(user, deal)
+
+
 @predicate(_("只有本机构主管或管理员可以撤销合同登记。"))
 def may_cancel_registration(user: User, deal: Deal) -> bool:
     return user.is_admin or supervises(user, deal.organisation_id)

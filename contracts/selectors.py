@@ -8,6 +8,7 @@ from django.http import Http404
 from brokers.models import User
 from contracts.models import (
     Contract,
+    ContractAttachment,
     ContractDocument,
     ContractStatus,
     DocumentStatus,
@@ -168,3 +169,19 @@ def deal_history_events(deal: Deal) -> list[dict[str, object]]:
             }
         )
     return events
+
+
+def attachments_for_contract(contract: Contract) -> QuerySet[ContractAttachment]:
+    return ContractAttachment.objects.filter(contract=contract).select_related("uploaded_by")
+
+
+def attachment_get_for_user(*, user: User, attachment_id: int | str) -> ContractAttachment:
+    """The attachment if the user may see its deal; 404 otherwise."""
+    try:
+        attachment = ContractAttachment.objects.select_related("contract").get(
+            pk=int(attachment_id)
+        )
+    except (ContractAttachment.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise Http404 from exc
+    deal_get_for_user(user=user, deal_id=attachment.contract.deal_id)
+    return attachment

@@ -9,6 +9,7 @@ import hashlib
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, OperationalError, transaction
@@ -19,12 +20,17 @@ from django.utils.translation import gettext as _
 from brokers.models import BrokerProfile, User
 from brokers.regions import region_name
 from common.exceptions import Conflict, ValidationFailed
+from common.files import PDF_AND_IMAGES, CheckedFile, check_upload
 from common.history import stamp
 from common.tasks import enqueue_on_commit
 from contracts import permissions
 from contracts import validation as v
+from contracts.clause_texts import clause_defaults
+from contracts.clauses import clause_keys
 from contracts.models import (
+    AttachmentKind,
     Contract,
+    ContractAttachment,
     ContractDocument,
     ContractStatus,
     DocumentStatus,
@@ -41,6 +47,7 @@ EDITABLE_FIELDS = (
     "contract_type",
     "subtype",
     "title",
+    "subject",
     "party_a",
     "party_b",
     "amount",
@@ -80,6 +87,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
         fields.get("contract_type"), fields.get("subtype")
     )
     out["title"] = v.text(fields.get("title"), "title", max_length=200)
+    out["subject"] = v.text(fields.get("subject"), "subject", max_length=200, required=False)
     out["party_a"] = v.party(fields.get("party_a"), "party_a")
     out["party_b"] = v.party(fields.get("party_b"), "party_b")
     out["amount"] = v.money(fields.get("amount"), "amount")
@@ -93,12 +101,49 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     out["payment_terms"] = v.text(
         fields.get("payment_terms"), "payment_terms", max_length=5000, required=False
     )
-    out["clauses"] = v.clauses(fields.get("clauses"), out["contract_type"])
     out["patent"] = v.patent(fields.get("patent"))
     out["sign_place"] = v.text(fields.get("sign_place"), "sign_place", max_length=200)
     out["valid_from"] = v.date(fields.get("valid_from"), "valid_from")
     out["valid_to"] = v.date(fields.get("valid_to"), "valid_to")
     v.validity(out["valid_from"], out["valid_to"])
+    return out
+
+
+def _subject_for(deal: Deal, patent: dict[str, str]) -> str:
+    """The contract's subject when the user names none: the patent, else the deal's achievement
+    (the one with that patent number, else the first linked), else nothing (the title stands)."""
+    from deals.models import DealAchievement
+
+    if patent.get("title"):
+        return patent["title"]
+    links = DealAchievement.objects.filter(deal=deal).select_related("achievement").order_by("id")
+    achievements = [link.achievement for link in links]
+    number = patent.get("number")
+    chosen = next((a for a in achievements if number and a.patent_number == number), None)
+    chosen = chosen or (achievements[0] if achievements else None)
+    return chosen.title if chosen else ""
+
+
+def _merge_clauses(
+    *,
+    draft: Contract,
+    given: dict[str, str | None],
+    stored: dict[str, str],
+    stored_defaults: dict[str, str],
+) -> dict[str, str]:
+    """The articles of `draft` (its other fields already set): what the user gives wins (None:
+    back to the model text); an article the user edited before stays as edited; every other one
+    is the model text filled with the draft's facts, so it follows changed amounts or dates."""
+    defaults = clause_defaults(draft)
+    out: dict[str, str] = {}
+    for key in clause_keys(draft.contract_type):
+        if key in given:
+            value = given[key]
+            out[key] = defaults[key] if value is None else value
+        elif key in stored and stored[key] != stored_defaults.get(key):
+            out[key] = stored[key]
+        else:
+            out[key] = defaults[key]
     return out
 
 
@@ -135,6 +180,9 @@ def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
             code="contract_exists",
         )
     cleaned = _clean(fields)
+    given = v.clauses(fields.get("clauses"), cleaned["contract_type"])
+    if not cleaned["subject"]:
+        cleaned["subject"] = _subject_for(deal, cleaned["patent"])
     last = Contract.objects.filter(deal=deal).aggregate(m=Max("version"))["m"] or 0
     contract = Contract(
         deal=deal,
@@ -144,6 +192,7 @@ def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
         created_by=actor,
         **cleaned,
     )
+    contract.clauses = _merge_clauses(draft=contract, given=given, stored={}, stored_defaults={})
     stamp(contract, actor, "起草合同")
     contract.save()
     return contract
@@ -171,13 +220,18 @@ def contract_update(
     merged = {key: getattr(contract, key) for key in EDITABLE_FIELDS}
     merged.update(fields)
     cleaned = _clean(merged)
-    changed = {k: val for k, val in cleaned.items() if getattr(contract, k) != val}
+    given = v.clauses(fields.get("clauses"), cleaned["contract_type"])
+    stored, stored_defaults = dict(contract.clauses or {}), clause_defaults(contract)
     intermediary = intermediary_block(contract.deal)
-    if not changed and intermediary == contract.intermediary:
-        return contract  # a no-op save would write an empty history row
-    for key, value in changed.items():
+    before = {key: getattr(contract, key) for key in (*EDITABLE_FIELDS, "intermediary")}
+    for key, value in cleaned.items():
         setattr(contract, key, value)
     contract.intermediary = intermediary
+    contract.clauses = _merge_clauses(
+        draft=contract, given=given, stored=stored, stored_defaults=stored_defaults
+    )
+    if all(getattr(contract, key) == value for key, value in before.items()):
+        return contract  # a no-op save would write an empty history row
     contract.revision += 1
     stamp(contract, actor, reason)
     contract.save()
@@ -264,6 +318,7 @@ def contract_new_version(
     merged = {key: getattr(old, key) for key in EDITABLE_FIELDS}
     merged.update(changes)
     cleaned = _clean(merged)
+    given = v.clauses(changes.get("clauses"), cleaned["contract_type"])
     old.is_current = False
     stamp(old, actor, f"被新版本取代：{reason}")
     old.save()
@@ -276,6 +331,9 @@ def contract_new_version(
         intermediary=intermediary_block(old.deal),
         created_by=actor,
         **cleaned,
+    )
+    new.clauses = _merge_clauses(
+        draft=new, given=given, stored=dict(old.clauses or {}), stored_defaults=clause_defaults(old)
     )
     stamp(new, actor, reason)
     new.save()
@@ -417,10 +475,13 @@ def registration_record(
     registration_number: Any,
     registered_on: Any,
     certificate_number: Any = "",
+    certificate: Any = None,
 ) -> ExchangeRegistration:
-    """Record the office's registration of a signed contract; the contract becomes registered."""
+    """Record the office's registration of a signed contract; the contract becomes registered.
+    `certificate`, an uploaded scan of the office's certificate, is kept with it."""
     contract = _lock_contract(contract.pk)
     permissions.may_register.require(actor, contract.deal)
+    checked = _check_attachment(certificate) if certificate else None
     exchange = v.text(exchange, "exchange", max_length=200)
     number = v.registration_number(registration_number)
     on = v.date(registered_on, "registered_on")
@@ -476,7 +537,98 @@ def registration_record(
     contract.register()
     stamp(contract, actor, "合同已登记")
     contract.save()
+    if checked is not None:
+        _attachment_save(
+            contract=contract,
+            actor=actor,
+            kind=AttachmentKind.REGISTRATION_CERTIFICATE,
+            checked=checked,
+            note="",
+            registration=registration,
+        )
     return registration
+
+
+# --- attachments --------------------------------------------------------------------------------
+
+
+def _check_attachment(upload: Any) -> CheckedFile:
+    return check_upload(
+        upload, allowed=PDF_AND_IMAGES, max_bytes=settings.CONTRACT_ATTACHMENT_MAX_BYTES
+    )
+
+
+def _attachment_save(
+    *,
+    contract: Contract,
+    actor: User,
+    kind: str,
+    checked: CheckedFile,
+    note: str,
+    registration: ExchangeRegistration | None = None,
+) -> ContractAttachment:
+    attachment = ContractAttachment(
+        contract=contract,
+        registration=registration,
+        kind=kind,
+        file=checked.upload,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        note=note,
+        uploaded_by=actor,
+    )
+    stamp(attachment, actor, f"上传附件：{AttachmentKind(kind).label}")
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_add(
+    *, contract: Contract, actor: User, kind: Any, file: Any, note: Any = ""
+) -> ContractAttachment:
+    """Keep a file with the contract: the stamped scan once it is signed, the registration
+    certificate once it is registered, other files any time before it is cancelled."""
+    contract = _lock_contract(contract.pk)
+    permissions.may_attach.require(actor, contract.deal)
+    if kind not in AttachmentKind.values:
+        raise ValidationFailed(
+            _("kind: 附件类型应为：%(kinds)s。")
+            % {"kinds": "、".join(f"{k.value}（{k.label}）" for k in AttachmentKind)},
+            code="invalid_kind",
+        )
+    note = v.text(note, "note", max_length=200, required=False)
+    if file is None:
+        raise ValidationFailed(
+            _("file: 请选择要上传的文件（PDF、PNG 或 JPEG）。"), code="file_missing"
+        )
+    status = ContractStatus(contract.status)
+    if status == ContractStatus.CANCELLED:
+        raise Conflict(_("合同已作废，不能再上传附件。"), code="contract_cancelled")
+    if kind == AttachmentKind.SIGNED_SCAN and status == ContractStatus.DRAFT:
+        raise Conflict(
+            _("盖章合同扫描件请在录入签署后上传（合同当前为草稿）。"), code="contract_not_signed"
+        )
+    registration = None
+    if kind == AttachmentKind.REGISTRATION_CERTIFICATE:
+        registration = ExchangeRegistration.objects.filter(
+            contract=contract, cancelled_at__isnull=True
+        ).first()
+        if registration is None:
+            raise Conflict(
+                _("登记证明请在录入合同登记后上传（该合同尚无有效登记）。"),
+                code="not_registered",
+            )
+    checked = _check_attachment(file)
+    return _attachment_save(
+        contract=contract,
+        actor=actor,
+        kind=kind,
+        checked=checked,
+        note=note,
+        registration=registration,
+    )
 
 
 @transaction.atomic

@@ -13,4 +13,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.contract_registration,
         name="contract-registration",
     ),
+    path("contracts/<int:contract_id>/edit/", views.contract_edit, name="contract-edit"),
+    path("contracts/<int:contract_id>/clauses/", views.contract_clauses, name="contract-clauses"),
+    path(
+        "contracts/<int:contract_id>/attachments/",
+        views.contract_attachment_upload,
+        name="contract-attachment-upload",
+    ),
+    path(
+        "contracts/attachments/<int:attachment_id>/",
+        views.contract_attachment_download,
+        name="contract-attachment-download",
+    ),
 ]

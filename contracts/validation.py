@@ -123,7 +123,8 @@ def type_and_subtype(contract_type: Any, subtype: Any) -> tuple[str, str]:
     return contract_type, subtype
 
 
-def clauses(value: Any, contract_type: str) -> dict[str, str]:
+def clauses(value: Any, contract_type: str) -> dict[str, str | None]:
+    """The articles given ({key: text}); a None text means "back to the model text"."""
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
@@ -137,7 +138,9 @@ def clauses(value: Any, contract_type: str) -> dict[str, str]:
             % {"unknown": "、".join(map(str, unknown))[:200], "known": "、".join(known)},
         )
     return {
-        key: text(value[key], f"clauses.{key}", max_length=MAX_CLAUSE_CHARS, required=False)
+        key: None
+        if value[key] is None
+        else text(value[key], f"clauses.{key}", max_length=MAX_CLAUSE_CHARS, required=False)
         for key in known
         if key in value
     }

@@ -303,6 +303,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DealDesk <noreply@dea
 # Open challenges: proposal attachments (PDF/Office, checked by content) and the per-address limit.
 CHALLENGE_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 CHALLENGE_ATTACHMENT_MAX_FILES = 5
+# Contract attachments (stamped scans, registration certificates): PDF, PNG or JPEG by content.
+CONTRACT_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("CONTRACT_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
 CHALLENGE_PROPOSAL_RATE = os.environ.get("CHALLENGE_PROPOSAL_RATE", "10/hour")
 # Public submissions (needs and achievements, page and API together) per address.
 INTAKE_SUBMISSION_RATE = os.environ.get("INTAKE_SUBMISSION_RATE", "10/hour")

@@ -18,13 +18,14 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from contracts.amounts import amount_in_figures, amount_in_words
+from contracts.clause_texts import clause_defaults, facts
 from contracts.clauses import CLAUSES, COOPERATIVE_ROLES, PARTY_ROLES, PATENT_FIELDS
 from contracts.models import Contract, ContractType, PaymentMode
 from contracts.pdf.fonts import FontMissing, check_cjk_fonts
 
 # Bump when a template changes what a contract looks like: documents record the version they were
 # rendered with, and an old version's bytes stay reproducible as long as its templates are kept.
-TEMPLATE_VERSION = "v1"
+TEMPLATE_VERSION = "v2"
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "templates" / "contracts" / "pdf"
 NONE_TEXT = "无"
 
@@ -41,6 +42,11 @@ DOCUMENT_TITLES: dict[tuple[str, str], str] = {
     (ContractType.SERVICE, "brokerage"): "技术中介合同",
 }
 CN_NUMERALS = "零一二三四五六七八九"
+TRANSFER_RIGHTS = {
+    "patent_right": "专利权",
+    "patent_application_right": "专利申请权",
+    "know_how": "技术秘密",
+}
 
 # WeasyPrint reports every layout step at INFO; a worker's log is not the place for that.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -147,6 +153,10 @@ def contract_context(contract: Contract, *, final: bool) -> dict[str, Any]:
         role_a, role_b = COOPERATIVE_ROLES
     else:
         role_a, role_b = PARTY_ROLES[contract.contract_type]
+    # Every article is stored when drafted; one missing (a contract drafted before the model
+    # texts) reads the model text filled with the contract's facts. An empty one reads 无.
+    stored = contract.clauses or {}
+    defaults = clause_defaults(contract)
     sections = []
     for index, (key, heading) in enumerate(CLAUSES[contract.contract_type], start=1):
         sections.append(
@@ -154,9 +164,10 @@ def contract_context(contract: Contract, *, final: bool) -> dict[str, Any]:
                 "key": key,
                 "number": cn_ordinal(index),
                 "heading": heading,
-                "text": (contract.clauses or {}).get(key) or "",
+                "text": stored[key] if key in stored else defaults.get(key, ""),
             }
         )
+    known = facts(contract)
     patent = contract.patent or {}
     # The patent office's registration date concerns transfers, the filing number licences.
     skip = (
@@ -187,6 +198,9 @@ def contract_context(contract: Contract, *, final: bool) -> dict[str, Any]:
     return {
         "contract": contract,
         "title": document_title(contract),
+        "subject": known["subject"],
+        "patent_ref": known["patent_ref"],
+        "transfer_right": TRANSFER_RIGHTS.get(contract.subtype, "技术"),
         "type_label": ContractType(contract.contract_type).label,
         "subtype_label": contract.subtype_label,
         "role_a": role_a,

@@ -134,10 +134,28 @@ def load_demo(*, now: dt.datetime | None = None) -> LoadReport:
             walker.deal = existing
         # For an earlier run's deals too: each finance step is taken once, by the reward's status.
         walker.finance()
+    _submissions(report)
     # No beat runs in a demo (`make run`): raise the stalled-deal alerts now, as the periodic
     # sweep would. Idempotent: each overdue stage and unanswered request is escalated once.
     report.escalations = deal_services.deals_sweep_stalled()
     return report
+
+
+# --- public submissions waiting for triage -------------------------------------------------------
+
+
+def _submissions(report: LoadReport) -> None:
+    """A few pending submissions for the supervisors' triage queues (once each: a second run
+    finds them by title and e-mail)."""
+    from demo.data.submissions import SUBMISSIONS
+    from intake.models import Submission
+    from intake.services import submission_receive
+
+    for kind, fields in SUBMISSIONS:
+        found = Submission.objects.filter(title=fields["title"], email=fields["email"]).exists()
+        report.count("submissions", created=not found)
+        if not found:
+            submission_receive(kind=kind, consent=True, **fields)
 
 
 # --- people ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from deals.models import (
 )
 from demo.data.deals import DEALS
 from demo.loader import DEMO_PASSWORD
+from intake.models import Submission
 from rewards.models import Reward
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,6 +56,7 @@ def counts() -> dict[str, int]:
         "escalations": Escalation.objects.count(),
         "achievement_history": Achievement.history.count(),
         "deal_history": Deal.history.count(),
+        "submissions": Submission.objects.count(),
     }
 
 
@@ -170,6 +172,11 @@ def check_load_demo() -> None:
 
     # The command prints the demo logins.
     assert "zhangwei" in loaded and "chenjing" in loaded and DEMO_PASSWORD in loaded
+
+    # Public submissions wait in the triage queues of the organisations covering their regions.
+    pending = Submission.objects.filter(status="pending")
+    assert pending.count() >= 4
+    assert set(pending.values_list("organisation__region", flat=True)) >= {"330211", "320100"}
 
     # Idempotence: a second run creates nothing and writes no history.
     before = counts()

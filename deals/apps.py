@@ -12,9 +12,13 @@ class DealsConfig(AppConfig):
 
         register(calendar_check)
         from django.db.models.signals import post_save
+        from django.utils.translation import gettext_lazy
         from django_fsm.signals import post_transition
 
         from deals import notify as deal_notify
+        from notifications.kinds import register_kind
+
+        register_kind(deal_notify.DOUBLE_BROKERING, gettext_lazy("重复撮合预警"))
         from deals import tasks  # noqa: F401  (registers the sweep with the worker)
         from deals.matching import wiring
         from deals.models import Deal, TransitionRequest

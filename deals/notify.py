@@ -210,3 +210,43 @@ def budget_warnings(now: dt.datetime) -> int:
     ]
     notify_many(items)
     return len(items)
+
+
+DOUBLE_BROKERING = "double_brokering"
+
+
+def conflicts_announce(conflicts: Iterable[Any]) -> None:
+    """A new double-brokering warning → the supervisors of both deals' organisations, after
+    commit, once per warning and side. Each side is told the other deal's title and
+    organisation name only (what the warning shows them)."""
+    items: list[tuple[Recipients, Note]] = []
+    for conflict in conflicts:
+        pair = list(
+            Deal.objects.filter(pk__in=[conflict.deal_a_id, conflict.deal_b_id]).select_related(
+                "organisation"
+            )
+        )
+        for deal in pair:
+            other = next(d for d in pair if d.pk != deal.pk)
+            items.append(
+                (
+                    supervisors_of(deal.organisation_id),
+                    Note(
+                        kind=DOUBLE_BROKERING,
+                        text=_(
+                            "“%(deal)s”可能与%(org)s的项目“%(other)s”重复撮合（%(kind)s），请协调分成。"
+                        )
+                        % {
+                            "deal": deal.title,
+                            "org": other.organisation.name,
+                            "other": other.title,
+                            "kind": conflict.get_kind_display(),
+                        },
+                        key=f"conflict-{conflict.pk}-{deal.pk}",
+                        deal_id=deal.pk,
+                        url=_deal_url(deal.pk) + "#conflicts",
+                    ),
+                )
+            )
+    if items:
+        notify_many(items)

@@ -24,6 +24,7 @@ from common.history import stamp
 from deals.assignment.models import BrokeringConflict, ConflictKind
 from deals.matching.text import term_counts
 from deals.models import ACTIVE_STATES, Deal, DealAchievement, Demand
+from deals.notify import conflicts_announce as announce_conflicts
 
 # Two needs of one enterprise whose term vectors are this close describe the same problem
 # (a re-typed or lightly edited copy scores ≥ 0.9; two different needs of one firm < 0.5).
@@ -121,6 +122,8 @@ def conflicts_detect(deal: Deal) -> list[BrokeringConflict]:
             )
             if row:
                 found.append(row)
+    if found:
+        announce_conflicts(found)
     return found
 
 

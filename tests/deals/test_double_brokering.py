@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from brokers.models import BrokerProfile
+from deals import services
 from deals.models import Deal, DealBroker, DealState
 from tests.factories import AchievementFactory, BrokerFactory, DealFactory, DemandFactory
 
@@ -269,3 +270,25 @@ def test_resolving_from_the_page_sets_the_shares(api, broker, co_broker, supervi
     assert _shares(mine) == {broker.pk: Decimal("70.00"), co_broker.pk: Decimal("30.00")}
     html = client.get(f"/deals/{mine.pk}/").content.decode()
     assert 'data-testid="conflict-banner"' not in html
+
+
+def test_both_organisations_supervisors_are_told_once_after_commit(
+    api, broker, other_broker, supervisor, other_supervisor, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    need = _need(api, broker)
+    mine = _open(api, broker, need)
+    with django_capture_on_commit_callbacks(execute=True):
+        theirs = services.deal_create(actor=other_broker, demand=mine.demand)
+    rows = Notification.objects.filter(kind="double_brokering").order_by("user_id")
+    assert sorted((n.user_id, n.deal_id) for n in rows) == sorted(
+        [(supervisor.pk, mine.pk), (other_supervisor.pk, theirs.pk)]
+    )
+    told_mine = rows.get(user=supervisor).text
+    assert theirs.organisation.name in told_mine and theirs.title in told_mine
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deal_link_achievement(
+            deal=mine, achievement=AchievementFactory(), actor=broker
+        )  # detection runs again: the same warning is not announced twice
+    assert Notification.objects.filter(kind="double_brokering").count() == 2

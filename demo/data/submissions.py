@@ -1,8 +1,10 @@
 """Public submissions waiting for triage (公开征集待分拣): what enterprises and institutes sent
 through the public forms, routed by region to the demo organisations' supervisors."""
 
+from typing import Any
+
 # kind, fields as the public form takes them (after its checks)
-SUBMISSIONS = [
+SUBMISSIONS: list[tuple[str, dict[str, Any]]] = [
     (
         "need",
         {

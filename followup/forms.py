@@ -69,6 +69,13 @@ class MilestoneForm(FollowUpForm):
             today=timezone.localdate(),
             actual_by_kind=self.actual_by_kind,
         )
+        self.run_rule(
+            rules.not_empty,
+            recorded=self.recorded.get("id") is not None,
+            planned_on=data.get("planned_on"),
+            actual_on=data.get("actual_on"),
+            note=data.get("note", ""),
+        )
         rewritten = [
             str(self.fields[name].label)
             for name in ("planned_on", "actual_on")

@@ -91,6 +91,14 @@ def check_milestone(
             )
 
 
+def not_empty(*, recorded: bool, planned_on: object, actual_on: object, note: str) -> None:
+    """A milestone not recorded yet needs something to record (an empty row says nothing)."""
+    if not recorded and planned_on is None and actual_on is None and not note.strip():
+        raise FollowUpInvalid(
+            _("请至少填写计划日期、实际日期或说明之一。"), code="invalid", field=""
+        )
+
+
 def require_reason(reason: str, what: str) -> None:
     if not reason.strip():
         raise FollowUpInvalid(

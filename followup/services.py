@@ -75,6 +75,12 @@ def milestone_record(
             today=timezone.localdate(),
             actual_by_kind={k: m.actual_on for k, m in existing.items()},
         )
+        rules.not_empty(
+            recorded=milestone.pk is not None,
+            planned_on=new_planned,
+            actual_on=new_actual,
+            note=new_note,
+        )
         rewritten = [
             what
             for what, old, new in (

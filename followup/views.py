@@ -45,7 +45,7 @@ def _milestone_form(
         },
         signed_on=signed_on,
         actual_by_kind={r.kind: r.actual_on for r in rows if r.kind != row.kind},
-        recorded={"planned_on": row.planned_on, "actual_on": row.actual_on},
+        recorded={"id": row.id, "planned_on": row.planned_on, "actual_on": row.actual_on},
     )
     if form.is_bound:
         form.is_valid()

@@ -114,6 +114,7 @@ def test_the_contract_path_takes_kind_on_and_note(api, reg, broker):
     [
         ({"kind": "launch", "planned_on": "2026-07-01"}, None),
         ({"kind": "acceptance"}, None),
+        ({"kind": "acceptance", "planned_on": None, "note": " "}, "invalid"),
         ({"kind": "acceptance", "planned_on": "2026-13-01"}, None),
         ({"kind": "acceptance", "planned_on": "9999-01-01"}, "implausible_date"),
         ({"kind": "acceptance", "actual_on": "0001-01-01"}, "implausible_date"),

@@ -82,6 +82,28 @@ def test_a_refused_milestone_comes_back_with_the_error_next_to_the_field_and_the
     assert 'value="试产线调试"' in field_block(page, "id_trial_production_note")
 
 
+def test_an_empty_milestone_form_records_nothing_and_says_why(client, reg, broker):
+    client.force_login(broker)
+    r = client.post(
+        reverse("milestone-save", args=[reg.pk]),
+        {"kind": "acceptance", "planned_on": "", "actual_on": "", "note": ""},
+    )
+    assert not Milestone.objects.exists()
+    page = client.get(r["Location"]).content.decode()
+    assert "请至少填写计划日期、实际日期或说明之一" in page
+
+
+def test_a_made_up_kind_is_refused_without_an_error_page(client, reg, broker):
+    client.force_login(broker)
+    r = client.post(
+        reverse("milestone-save", args=[reg.pk]),
+        {"kind": "<script>x</script>", "planned_on": "2026-07-01"},
+    )
+    assert r.status_code == 302 and not Milestone.objects.exists()
+    page = client.get(r["Location"])
+    assert page.status_code == 200 and "<script>x</script>" not in page.content.decode()
+
+
 def test_changing_a_date_without_a_reason_shows_the_error_at_the_reason(client, reg, broker):
     client.force_login(broker)
     url = reverse("milestone-save", args=[reg.pk])

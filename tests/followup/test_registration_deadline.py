@@ -171,3 +171,12 @@ def test_the_deadline_is_a_setting(settings, api, broker):
     with at(dt.date(2026, 10, 1)):
         body = api(broker).get(reverse("api:deal-follow-up", args=[deal.pk])).json()
     assert body["registration_deadline"]["due_on"] == "2026-10-09"
+
+
+def test_the_sweep_is_on_the_beat_schedule_under_its_registered_name(settings):
+    from config.celery import app
+
+    entries = [e for e in settings.CELERY_BEAT_SCHEDULE.values() if "registration" in e["task"]]
+    assert [e["task"] for e in entries] == ["followup.tasks.sweep_registration_deadlines"]
+    assert entries[0]["schedule"] <= 60 * 60
+    assert "followup.tasks.sweep_registration_deadlines" in app.tasks

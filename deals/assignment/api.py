@@ -116,14 +116,14 @@ class ConflictsApi(APIView):
     """The double-brokering warnings of a deal (open first), as this user may see them."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=["open", "resolved"])],
+        parameters=[OpenApiParameter("status", str, enum=["open", "resolved", "lapsed"])],
         responses=CONFLICT,
     )
     def get(self, request: AuthedRequest, pk: int) -> Response:
         deal = deal_get_for_user(user=request.user, deal_id=pk)
         wanted = request.query_params.get("status", "")
-        if wanted not in ("", "open", "resolved"):
-            raise ValidationFailed(_("status 应为 open 或 resolved。"))
+        if wanted not in ("", "open", "resolved", "lapsed"):
+            raise ValidationFailed(_("status 应为 open、resolved 或 lapsed。"))
         rows = [
             selectors.conflict_view(c, deal=deal, user=request.user)
             for c in selectors.conflicts_for_deal(deal)

@@ -212,6 +212,11 @@ def _open_pairs() -> Q:
     )
 
 
+def conflict_is_live(conflict: BrokeringConflict) -> bool:
+    """Both deals are still open (a warning whose deal closed has lapsed)."""
+    return conflict.deal_a.state in ACTIVE_STATES and conflict.deal_b.state in ACTIVE_STATES
+
+
 def conflicts_for_deal(deal: Deal, *, include_resolved: bool = True) -> QuerySet[BrokeringConflict]:
     qs = BrokeringConflict.objects.filter(Q(deal_a=deal) | Q(deal_b=deal)).select_related(
         "deal_a__organisation",
@@ -250,11 +255,14 @@ def conflict_view(conflict: BrokeringConflict, *, deal: Deal, user: User) -> dic
     other = conflict.deal_b if conflict.deal_a_id == deal.pk else conflict.deal_a
     other_visible = deals_visible_to(user).filter(pk=other.pk).exists()
     resolved_here = conflict.resolved_deal_id == deal.pk
+    status = conflict.status
+    if status == ConflictStatus.OPEN and not conflict_is_live(conflict):
+        status = "lapsed"  # one of the two deals has closed: nothing left to agree
     return {
         "id": conflict.pk,
         "kind": conflict.kind,
         "kind_label": str(conflict.get_kind_display()),
-        "status": conflict.status,
+        "status": status,
         "similarity": str(conflict.similarity) if conflict.similarity is not None else None,
         "achievement": (
             {"id": conflict.achievement_id, "title": conflict.achievement.title}

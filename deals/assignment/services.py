@@ -110,6 +110,11 @@ def conflict_resolve(
             % {"at": timezone.localtime(conflict.resolved_at).strftime("%Y-%m-%d %H:%M")},
             code="already_resolved",
         )
+    pair = Deal.objects.filter(pk__in=[conflict.deal_a_id, conflict.deal_b_id])
+    if pair.exclude(state__in=ACTIVE_STATES).exists():
+        raise Conflict(
+            _("两个项目中已有一个结束，该预警已失效，无需再协调。"), code="conflict_lapsed"
+        )
     note = (note or "").strip()[:500]
     reason = _("重复撮合协调：%(note)s") % {"note": note} if note else _("重复撮合协调")
     links = deal_set_brokers(deal=deal, actor=actor, shares=shares, reason=reason)

@@ -292,3 +292,23 @@ def test_both_organisations_supervisors_are_told_once_after_commit(
             deal=mine, achievement=AchievementFactory(), actor=broker
         )  # detection runs again: the same warning is not announced twice
     assert Notification.objects.filter(kind="double_brokering").count() == 2
+
+
+def test_a_warning_whose_deal_closed_lapses_and_cannot_be_resolved(
+    api, broker, co_broker, supervisor
+):
+    need = _need(api, broker)
+    mine = _open(api, broker, need)
+    other = _open(api, co_broker, need)
+    [warning] = _conflicts(api, supervisor, mine)
+    Deal.objects.filter(pk=other.pk).update(state=DealState.LOST)
+    [lapsed] = _conflicts(api, supervisor, mine)
+    assert lapsed["status"] == "lapsed"
+    assert api(supervisor).get("/api/v1/conflicts/").json() == []
+    response = api(supervisor).post(
+        f"/api/v1/deals/{mine.pk}/conflicts/{warning['id']}/resolve/",
+        {"shares": [{"user": broker.pk, "share": "100"}]},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict_lapsed"

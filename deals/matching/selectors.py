@@ -52,8 +52,9 @@ def demand_data(d: Demand) -> dict[str, Any]:
     }
 
 
-def _as_doc(obj: Achievement | Demand) -> Doc:
-    """The document as a query, with its sentence vector (stored by the worker)."""
+def _as_doc(obj: Achievement | Demand, *, vector: bool = True) -> Doc:
+    """The document as a query, with its sentence vector (stored by the worker) when `vector`
+    (the index it is matched against holds vectors)."""
     price = obj.asking_price if isinstance(obj, Achievement) else obj.budget
     doc = Doc(
         id=obj.pk,
@@ -63,6 +64,8 @@ def _as_doc(obj: Achievement | Demand) -> Doc:
         region=obj.region,
         price=float(price) if price is not None else None,
     )
+    if not vector:
+        return doc
     kind = MatchKind.ACHIEVEMENT if isinstance(obj, Achievement) else MatchKind.DEMAND
     return replace(doc, vector=query_vector(kind, doc))
 
@@ -73,7 +76,7 @@ def achievement_matches_for_demand(
     """The achievements that best fit a need, best first, each with its score and reasons."""
     index = get_index(MatchKind.ACHIEVEMENT)
     hits = index.search(
-        Query.for_doc(_as_doc(demand), price_is_budget=True),
+        Query.for_doc(_as_doc(demand, vector=index.has_vectors), price_is_budget=True),
         limit=min(limit, MAX_LIMIT),
         exclude=exclude or (),
     )
@@ -94,7 +97,8 @@ def demand_matches_for_achievement(
     """The needs an achievement could serve, best first."""
     index = get_index(MatchKind.DEMAND)
     hits = index.search(
-        Query.for_doc(_as_doc(achievement), price_is_budget=False), limit=min(limit, MAX_LIMIT)
+        Query.for_doc(_as_doc(achievement, vector=index.has_vectors), price_is_budget=False),
+        limit=min(limit, MAX_LIMIT),
     )
     found = Demand.objects.in_bulk([h.id for h in hits])
     results = []
@@ -113,7 +117,7 @@ def achievements_like(*, achievement: Achievement, limit: int = 10) -> list[dict
     """ "More like this": the achievements nearest to one achievement (itself left out). Price
     plays no part between two offers; industry, region and maturity do, as for a need."""
     index = get_index(MatchKind.ACHIEVEMENT)
-    doc = _as_doc(achievement)
+    doc = _as_doc(achievement, vector=index.has_vectors)
     query = Query.for_doc(
         Doc(doc.id, doc.title, doc.description, doc.industry, doc.region, vector=doc.vector),
         price_is_budget=True,

@@ -66,7 +66,7 @@ def test_vectors_survive_the_snapshot_the_delta_and_compaction(tmp_path):
     built.build(docs[1:])
     built.save(tmp_path / "snap")
     loaded = TextIndex.load(tmp_path / "snap")
-    assert isinstance(loaded.b_vec, np.memmap)  # shared by the host's processes, not copied
+    assert isinstance(loaded.b_vec.base, np.memmap)  # shared by the host's processes, not copied
     assert loaded.search(need, limit=1)[0].id != 1
     loaded.upsert(docs[0])  # an edit arrives through the delta
     assert loaded.search(need, limit=1)[0].id == 1
@@ -74,7 +74,7 @@ def test_vectors_survive_the_snapshot_the_delta_and_compaction(tmp_path):
     assert loaded.search(need, limit=1)[0].id == 1
 
 
-def test_at_scale_the_sign_bit_prefilter_finds_the_same_nearest(monkeypatch):
+def test_at_scale_the_projected_first_pass_finds_the_same_nearest(monkeypatch):
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(3000, 32)).astype(np.float32)
     docs = [Doc(i + 1, f"t{i}", "", vector=v) for i, v in enumerate(vectors)]

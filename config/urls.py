@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("deals.assignment.urls")),
     path("", include("deals.library.urls")),
     path("", include("contracts.urls")),
+    path("", include("payments.urls")),
     path("", include("followup.urls")),
     path("", include("rewards.urls")),
     path("", include("intake.urls")),

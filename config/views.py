@@ -18,6 +18,7 @@ from contracts.views import contract_panel
 from deals import views as deal_views
 from deals.selectors import deal_get_for_user
 from followup.views import followup_panel
+from payments.views import payments_panel
 from rewards.views import ledger, reward_panel
 
 
@@ -43,6 +44,7 @@ def deal_detail(request: AuthedHttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     context = deal_views.deal_page_context(request, deal)
     context.update(contract_panel(user, deal, *context["stashed"]))
+    context.update(payments_panel(user, deal, *context["stashed"]))
     context.update(followup_panel(user, deal, *context["stashed"]))
     context.update(reward_panel(user, deal.pk))
     context["expert_panel"] = deal_expert_panel(user, deal)

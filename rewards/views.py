@@ -4,6 +4,7 @@ includes)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -42,11 +43,26 @@ from rewards.selectors import (
 
 
 def reward_panel(user: User, deal_id: int) -> dict[str, Any]:
-    """The deal page's reward panel: the deal's reward, when this user may see it."""
+    """The deal page's reward panel: the deal's reward, when this user may see it; under a
+    policy on money received, its active partial rewards, one per payment, and their total."""
     reward = rewards_visible_to(user).filter(deal_id=deal_id).order_by("-active", "-id").first()
     if reward is not None:
         reward.explanation_lines = explanation_text(reward.explanation)  # type: ignore[attr-defined]
-    return {"reward": reward}
+    partials: list[Reward] = []
+    if reward is not None and reward.payment_id is not None:
+        partials = list(
+            rewards_visible_to(user)
+            .filter(deal_id=deal_id, active=True, payment__isnull=False)
+            .select_related("payment")
+            .order_by("payment_id")
+        )
+        for partial in partials:
+            partial.explanation_lines = explanation_text(partial.explanation)  # type: ignore[attr-defined]
+    return {
+        "reward": reward,
+        "partial_rewards": partials,
+        "partial_total": sum((p.amount for p in partials), Decimal(0)),
+    }
 
 
 @login_required

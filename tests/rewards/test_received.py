@@ -241,3 +241,17 @@ def test_payments_before_registration_are_rewarded_once_the_deal_is_registered(
     reward = reward_compute(deal_id=deal.pk)
     assert (reward.payment.reference, reward.amount) == ("P1", D("16000.01"))
     assert reward.year == 2026
+
+
+def test_the_deal_page_lists_each_partial_reward_and_their_total(client, broker, deal, pay):
+    for amount, ref in (("800000.33", "P1"), ("1700000.00", "P2"), ("2499999.67", "P3")):
+        pay(deal, amount, ref)
+    client.force_login(broker)
+    page = client.get(f"/deals/{deal.pk}/").content.decode()
+    panel = page[page.index('data-testid="partial-rewards"') :]
+    assert [a for a in ("16,000.01", "18,999.99", "5,000.00") if a in panel] == [
+        "16,000.01",
+        "18,999.99",
+        "5,000.00",
+    ]
+    assert "<b>40,000.00</b>" in panel

@@ -153,3 +153,7 @@ class EscalationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# The subpackage's admin registers itself when imported (Django autodiscovers `deals.admin` only).
+from deals.assignment import admin as assignment_admin  # noqa: E402,F401

@@ -312,3 +312,16 @@ def test_a_warning_whose_deal_closed_lapses_and_cannot_be_resolved(
     )
     assert response.status_code == 409
     assert response.json()["code"] == "conflict_lapsed"
+
+
+def test_the_admin_lists_warnings_and_lead_changes_read_only(api, broker, other_broker, admin_user):
+    need = _need(api, broker)
+    _open(api, broker, need)
+    _open(api, other_broker, need)
+    client = Client()
+    client.force_login(admin_user)
+    listing = client.get("/admin/deals/brokeringconflict/")
+    assert listing.status_code == 200
+    assert "same_need" in listing.content.decode() or "同一需求" in listing.content.decode()
+    assert client.get("/admin/deals/brokeringconflict/add/").status_code == 403
+    assert client.get("/admin/deals/leadchange/").status_code == 200

@@ -1,8 +1,10 @@
 """Deal pipeline at 10,000 deals: queries per list request, list latency, request+approve latency.
 
-Targets (issue 2): queries per deal-list request constant and ≤ 8 whatever the page size;
-median GET /api/v1/deals/?page_size=50 ≤ 50 ms on SQLite (PostgreSQL reported too);
-median request+approve of one move ≤ 30 ms.
+Targets: queries per deal-list request constant whatever the page size and ≤ 7 (issue 2: ≤ 8);
+on SQLite, median GET /api/v1/deals/?page_size=50 ≤ 23 ms and median request+approve of one move
+≤ 14 ms: issue 2 asked for 50 and 30 ms, issue 8 for "not worse than the figures recorded on
+2026-11-23" (22.9 and 13.9 ms on an idle machine). PostgreSQL is reported beside. Wall times move
+with the machine's load, so the CPU time of the measuring process is printed too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import time
 from decimal import Decimal
 
 N_DEALS = 10_000
+QUERY_TARGET = 7  # 7 recorded on 2026-11-23 (issue 2 asked for ≤ 8)
+LIST_TARGET_MS = 23.0
+MOVE_TARGET_MS = 14.0
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/dealdesk_bench")
 
 
@@ -163,31 +168,32 @@ def measure(label: str) -> bool:
         counts[size] = len(ctx.captured_queries)
     constant = len(set(counts.values())) == 1
     worst = max(counts.values())
-    ok &= constant and worst <= 8
+    ok &= constant and worst <= QUERY_TARGET
     print(
         f"[{label}] SQL queries per deal-list request (page_size 10/50/200): "
-        f"{counts[10]}/{counts[50]}/{counts[200]}  target: constant, ≤ 8  "
-        f"{'OK' if constant and worst <= 8 else 'MISSED'}"
+        f"{counts[10]}/{counts[50]}/{counts[200]}  target: constant, ≤ {QUERY_TARGET}  "
+        f"{'OK' if constant and worst <= QUERY_TARGET else 'MISSED'}"
     )
 
     for _ in range(5):
         client.get("/api/v1/deals/?page_size=50")
-    samples = []
+    samples, cpu = [], []
     for page in range(1, 41):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(f"/api/v1/deals/?page_size=50&page={page}")
         samples.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
         assert response.status_code == 200
     from bench.support import median_ms, verdict
 
     list_ms = median_ms(samples)
-    target = 50.0
+    target = LIST_TARGET_MS
     if label == "sqlite":
         ok &= list_ms <= target
     judged = verdict(list_ms, target) if label == "sqlite" else "(reported; the target is SQLite's)"
     print(
         f"[{label}] median GET /api/v1/deals/?page_size=50 over 40 pages of {N_DEALS} deals: "
-        f"{list_ms:.1f} ms  target ≤ {target:.0f} ms on SQLite  {judged}"
+        f"{list_ms:.1f} ms (CPU {median_ms(cpu):.1f} ms)  target ≤ {target:.0f} ms on SQLite  {judged}"
     )
 
     # request + approve of one move, through the HTTP API, as broker and supervisor do it
@@ -197,25 +203,26 @@ def measure(label: str) -> bool:
     broker_client.force_authenticate(user=broker)
     sup_client = APIClient()
     sup_client.force_authenticate(user=supervisor)
-    samples = []
+    samples, cpu = [], []
     for i in range(60):
         deal = services.deal_create(actor=broker, demand=fixture["demands"][i])
         DealAchievement.objects.create(deal=deal, achievement=fixture["achievements"][i])
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         created = broker_client.post(
             f"/api/v1/deals/{deal.pk}/transition-requests/", {"target": "matched"}, format="json"
         )
         approved = sup_client.post(f"/api/v1/transition-requests/{created.json()['id']}/approve/")
         samples.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
         assert approved.status_code == 200, approved.content
         deal.refresh_from_db()
         assert deal.state == DealState.MATCHED
     move_ms = median_ms(samples[10:])
-    ok &= move_ms <= 30 or label != "sqlite"
-    judged = verdict(move_ms, 30) if label == "sqlite" else "(reported)"
+    ok &= move_ms <= MOVE_TARGET_MS or label != "sqlite"
+    judged = verdict(move_ms, MOVE_TARGET_MS) if label == "sqlite" else "(reported)"
     print(
-        f"[{label}] median request+approve of one move (2 HTTP calls): {move_ms:.1f} ms  "
-        f"target ≤ 30 ms  {judged}"
+        f"[{label}] median request+approve of one move (2 HTTP calls): {move_ms:.1f} ms "
+        f"(CPU {median_ms(cpu[10:]):.1f} ms)  target ≤ {MOVE_TARGET_MS:.0f} ms  {judged}"
     )
     return ok
 

@@ -7,7 +7,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -381,9 +381,16 @@ def default_lead_broker(organisation_id: int) -> User | None:
 # --- answers to `deals` (registered in apps.py) ------------------------------------------------
 
 
-def support_amounts_for_deals(deal_ids: list[int]) -> dict[int, str]:
-    rows = Challenge.objects.filter(deal_id__in=deal_ids).values_list("deal_id", "support_amount")
-    return {deal_id: str(amount) for deal_id, amount in rows if deal_id is not None}
+def deal_support_amount() -> Subquery:
+    """The support amount of the challenge that opened the deal, as an expression over a deal row
+    (the deal API's "support_amount" field)."""
+    return Subquery(Challenge.objects.filter(deal_id=OuterRef("pk")).values("support_amount")[:1])
+
+
+def present_amount(amount: Decimal | None) -> str | None:
+    """As the API writes money: a string with two decimals (SQLite hands a subquery's decimal
+    back without its scale)."""
+    return None if amount is None else str(Decimal(amount).quantize(Decimal("0.01")))
 
 
 def deal_history_events(deal: Any) -> list[dict[str, Any]]:

@@ -9,12 +9,12 @@ class ContractsConfig(AppConfig):
         # `deals` asks, `contracts` answers: the agreement stage's condition and the deal API's
         # "contract" field are registered here so that `deals` never imports this app.
         from contracts.checks import agreement_complete_blockers
-        from contracts.selectors import contract_ids_for_deals, deal_history_events
+        from contracts.selectors import current_contract_id, deal_history_events
         from deals.conditions import register_check
         from deals.extensions import register_deal_field, register_history_source
 
         register_check("agreement_complete", agreement_complete_blockers)
-        register_deal_field("contract", contract_ids_for_deals)
+        register_deal_field("contract", current_contract_id)
         register_history_source(deal_history_events)
 
         from django.db.models.signals import post_save

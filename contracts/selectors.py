@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from brokers.models import User
@@ -36,12 +36,12 @@ def registration_for_deal(deal_id: int) -> ExchangeRegistration | None:
     )
 
 
-def contract_ids_for_deals(deal_ids: list[int]) -> dict[int, int]:
-    """{deal_id: current contract id} in one query (the deal API's "contract" field)."""
-    rows = Contract.objects.filter(deal_id__in=deal_ids, is_current=True).values_list(
-        "deal_id", "id"
+def current_contract_id() -> Subquery:
+    """The deal's current contract id, as an expression over a deal row (the deal API's
+    "contract" field, annotated onto the deal list's own query)."""
+    return Subquery(
+        Contract.objects.filter(deal_id=OuterRef("pk"), is_current=True).values("id")[:1]
     )
-    return dict(rows)
 
 
 def contract_get_for_user(*, user: User, contract_id: int | str) -> Contract:

@@ -22,7 +22,7 @@ from brokers.selectors import users_visible_to
 from common.exceptions import DomainError, ValidationFailed
 from common.filters import IdFilter
 from deals import permissions, selectors, services
-from deals.extensions import resolve_deal_fields
+from deals.extensions import deal_fields, resolve_deal_fields
 from deals.models import (
     Achievement,
     Activity,
@@ -262,10 +262,10 @@ class DealSerializer(serializers.ModelSerializer):
         return PendingRequestSerializer(pending[0]).data if pending else None
 
     def _extensions(self, deal: Deal) -> dict[str, Any]:
-        extra = self.context.get("extensions")
-        if extra is None:
-            extra = resolve_deal_fields([deal.pk])
-        return extra.get(deal.pk, {})
+        fields = deal_fields(deal)
+        if fields is None:  # a deal that did not come through the list's queryset
+            fields = resolve_deal_fields([deal.pk])[deal.pk]
+        return fields
 
     def get_contract(self, deal: Deal) -> int | None:
         return self._extensions(deal).get("contract")
@@ -417,27 +417,26 @@ class DealViewSet(
         return selectors.deal_list_for_user(self.request.user)  # type: ignore[arg-type]
 
     def get_object(self) -> Deal:
-        return selectors.deal_get_for_user(user=self.request.user, deal_id=self.kwargs["pk"])  # type: ignore[arg-type]
-
-    def _context_for(self, deals: list[Deal]) -> dict[str, Any]:
-        return {
-            **self.get_serializer_context(),
-            "extensions": resolve_deal_fields(d.pk for d in deals),
-        }
+        # Visibility only: an action's service locks and reloads the deal, and a response that
+        # shows the deal fetches it whole once (`_deal_response`).
+        return selectors.deal_find_for_user(user=self.request.user, deal_id=self.kwargs["pk"])  # type: ignore[arg-type]
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         deals = list(page if page is not None else queryset)
-        data = DealSerializer(deals, many=True, context=self._context_for(deals)).data
+        data = DealSerializer(deals, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _deal_response(self, deal: Deal, code: int = status.HTTP_200_OK) -> Response:
         deal = selectors.deal_get_for_user(user=self.request.user, deal_id=deal.pk)  # type: ignore[arg-type]
-        return Response(DealSerializer(deal, context=self._context_for([deal])).data, status=code)
+        return Response(
+            DealSerializer(deal, context=self.get_serializer_context()).data, status=code
+        )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._deal_response(self.get_object())
+        deal = selectors.deal_get_for_user(user=request.user, deal_id=kwargs["pk"])  # type: ignore[arg-type]
+        return Response(DealSerializer(deal, context=self.get_serializer_context()).data)
 
     @extend_schema(request=DealCreateSerializer, responses={201: DealSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,7 +1,9 @@
 """Fields that higher apps add to the deal's API representation without `deals` importing them.
 
-`contracts` registers "contract" (the deal's contract id). A resolver takes a list of deal ids and
-returns {deal_id: value} in one query, so a page of deals costs one query per field, not per deal.
+`contracts` registers "contract" (the deal's current contract id), `challenges` "support_amount".
+A field is a query expression over the deal row (typically a `Subquery` with `OuterRef("pk")`),
+so the deal list annotates all of them onto its own SELECT: a page of deals costs no query per
+field. `present` turns the stored value into the API's (e.g. a Decimal into a string).
 """
 
 from __future__ import annotations
@@ -9,23 +11,56 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-BatchResolver = Callable[[list[int]], dict[int, Any]]
+from django.db.models import QuerySet
+from django.db.models.expressions import BaseExpression
 
-_fields: dict[str, tuple[BatchResolver, Any]] = {}
+ExpressionFactory = Callable[[], BaseExpression]
+Present = Callable[[Any], Any]
+
+_fields: dict[str, tuple[ExpressionFactory, Present]] = {}
 
 
-def register_deal_field(name: str, resolver: BatchResolver, default: Any = None) -> None:
-    _fields[name] = (resolver, default)
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def register_deal_field(
+    name: str, expression: ExpressionFactory, present: Present = _as_is
+) -> None:
+    """`expression` is called when a query is built (the higher app's models are loaded by then)."""
+    _fields[name] = (expression, present)
+
+
+def _alias(name: str) -> str:
+    return f"ext_{name}"
+
+
+def with_deal_fields(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.annotate(**{_alias(n): expr() for n, (expr, _p) in _fields.items()})
+
+
+def deal_fields(deal: Any) -> dict[str, Any] | None:
+    """The registered fields of a deal that came through `with_deal_fields`; None if it did not."""
+    if any(not hasattr(deal, _alias(n)) for n in _fields):
+        return None
+    return {n: present(getattr(deal, _alias(n))) for n, (_e, present) in _fields.items()}
 
 
 def resolve_deal_fields(deal_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """{deal_id: {field: value}} for these deals, in one query."""
+    from deals.models import Deal
+
     ids = list(deal_ids)
-    out: dict[int, dict[str, Any]] = {i: {} for i in ids}
-    for name, (resolver, default) in _fields.items():
-        values = resolver(ids) if ids else {}
-        for i in ids:
-            out[i][name] = values.get(i, default)
-    return out
+    if not ids or not _fields:
+        return {i: {} for i in ids}
+    rows = with_deal_fields(Deal.objects.filter(pk__in=ids)).values(
+        "pk", *(_alias(n) for n in _fields)
+    )
+    found = {
+        row["pk"]: {n: present(row[_alias(n)]) for n, (_e, present) in _fields.items()}
+        for row in rows
+    }
+    return {i: found.get(i, {n: None for n in _fields}) for i in ids}
 
 
 def registered_field_names() -> list[str]:

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from brokers.models import Role, User
+from deals.extensions import with_deal_fields
 from deals.models import (
     Activity,
     Deal,
@@ -33,13 +34,20 @@ def deals_visible_to(user: User) -> QuerySet[Deal]:
     return qs.filter(Exists(on_deal))
 
 
+def on_visible_deal(user: User, deal_field: str = "deal") -> Exists:
+    """A filter for rows that belong to a deal this user sees (requests, escalations, rewards…).
+    A correlated EXISTS, checked row by row: `deal__in=deals_visible_to(user)` made SQLite list
+    every deal of the organisation for each lookup of one row."""
+    return Exists(deals_visible_to(user).filter(pk=OuterRef(f"{deal_field}_id")))
+
+
 def deal_list_for_user(user: User) -> QuerySet[Deal]:
     """The list's queryset: everything the serializer shows is fetched in a constant number of queries."""
     pending = TransitionRequest.objects.filter(status=RequestStatus.PENDING).select_related(
         "requested_by"
     )
     return (
-        with_overdue(deals_visible_to(user))
+        with_deal_fields(with_overdue(deals_visible_to(user)))
         .select_related("demand", "lead_broker", "organisation")
         .prefetch_related(
             Prefetch("broker_links", queryset=DealBroker.objects.order_by("-share", "id")),
@@ -51,16 +59,27 @@ def deal_list_for_user(user: User) -> QuerySet[Deal]:
 
 
 def deal_get_for_user(*, user: User, deal_id: int | str) -> Deal:
-    """The deal if this user may see it; 404 otherwise (never reveal that it exists)."""
+    """The deal if this user may see it, with everything its page and API show; 404 otherwise
+    (never reveal that it exists)."""
+    return _get_or_404(deal_list_for_user(user), deal_id)
+
+
+def deal_find_for_user(*, user: User, deal_id: int | str) -> Deal:
+    """The same visibility rule in one plain query, for an action that only needs the deal's row
+    (a write the service then locks and reloads): 404 otherwise."""
+    return _get_or_404(deals_visible_to(user).select_related("organisation"), deal_id)
+
+
+def _get_or_404(queryset: QuerySet[Deal], deal_id: int | str) -> Deal:
     try:
-        return deal_list_for_user(user).get(pk=int(deal_id))
+        return queryset.get(pk=int(deal_id))
     except (Deal.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
 def requests_visible_to(user: User) -> QuerySet[TransitionRequest]:
     return (
-        TransitionRequest.objects.filter(deal__in=deals_visible_to(user))
+        TransitionRequest.objects.filter(on_visible_deal(user))
         .select_related("deal", "requested_by", "decided_by")
         .order_by("requested_at", "id")
     )
@@ -69,7 +88,7 @@ def requests_visible_to(user: User) -> QuerySet[TransitionRequest]:
 def escalations_visible_to(user: User) -> QuerySet[Escalation]:
     """Open escalations of the deals this user sees, newest first (a supervisor's alerts)."""
     return (
-        Escalation.objects.filter(deal__in=deals_visible_to(user), resolved_at__isnull=True)
+        Escalation.objects.filter(on_visible_deal(user), resolved_at__isnull=True)
         .select_related("deal")
         .order_by("-created_at", "-id")
     )

@@ -86,6 +86,8 @@ def _deliver(items: list[tuple[Recipients, Note]]) -> None:
     if not rows:
         return
     _insert_ignoring_duplicates(rows)
+    if not _wants_mail_now({row.user_id for row in rows}):
+        return  # nobody to write to now: no task (the daily run stamps rows of people without mail)
     from notifications.tasks import send_immediate_emails
 
     # A broker outage is logged and left to the daily run (which also sends what is left).
@@ -117,6 +119,19 @@ def _insert_ignoring_duplicates(rows: list[Notification]) -> None:
             for row in chunk:
                 params.extend((row.user_id, row.kind, row.text, row.key, row.deal_id, row.url, now))
             cursor.execute(sql, params)
+
+
+def _wants_mail_now(user_ids: set[int]) -> bool:
+    """Whether one of these people has an address and chose immediate e-mail (the default)."""
+    return (
+        User.objects.filter(pk__in=user_ids)
+        .exclude(email="")
+        .filter(
+            Q(notification_settings__email_mode=EmailMode.IMMEDIATE)
+            | Q(notification_settings__isnull=True)
+        )
+        .exists()
+    )
 
 
 # --- recipients -----------------------------------------------------------------------------------

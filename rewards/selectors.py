@@ -15,7 +15,7 @@ from brokers.models import Role, User
 from brokers.regions import region_ancestors
 from contracts.models import ExchangeRegistration
 from deals.models import Deal, DealBroker, DealState
-from deals.selectors import deals_visible_to
+from deals.selectors import on_visible_deal
 from payments.models import Payment
 from rewards.models import Basis, Reward, RewardPolicy, RewardShare, RewardStatus
 
@@ -35,7 +35,7 @@ def rewards_visible_to(user: User) -> QuerySet[Reward]:
     if user.is_admin:
         return qs
     if user.role in (Role.SUPERVISOR, Role.FINANCE):
-        return qs.filter(deal__in=deals_visible_to(user))
+        return qs.filter(on_visible_deal(user))
     mine = RewardShare.objects.filter(reward_id=OuterRef("pk"), user_id=user.pk)
     return qs.filter(Exists(mine))
 

@@ -22,7 +22,7 @@ from brokers.selectors import users_visible_to
 from common.exceptions import DomainError, ValidationFailed
 from common.filters import IdFilter
 from deals import permissions, selectors, services
-from deals.extensions import deal_fields, resolve_deal_fields
+from deals.extensions import computed_deal_fields, deal_fields, resolve_deal_fields
 from deals.models import (
     Achievement,
     Activity,
@@ -262,10 +262,13 @@ class DealSerializer(serializers.ModelSerializer):
         return PendingRequestSerializer(pending[0]).data if pending else None
 
     def _extensions(self, deal: Deal) -> dict[str, Any]:
-        fields = deal_fields(deal)
-        if fields is None:  # a deal that did not come through the list's queryset
-            fields = resolve_deal_fields([deal.pk])[deal.pk]
-        return fields
+        columns = deal_fields(deal)
+        if columns is None:  # a deal that did not come through the list's queryset
+            return resolve_deal_fields([deal.pk])[deal.pk]
+        computed = self.context.get("computed")
+        if computed is None:
+            computed = computed_deal_fields([deal.pk])
+        return {**columns, **computed.get(deal.pk, {})}
 
     def get_contract(self, deal: Deal) -> int | None:
         return self._extensions(deal).get("contract")
@@ -425,7 +428,11 @@ class DealViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         deals = list(page if page is not None else queryset)
-        data = DealSerializer(deals, many=True, context=self.get_serializer_context()).data
+        context = {
+            **self.get_serializer_context(),
+            "computed": computed_deal_fields(d.pk for d in deals),
+        }
+        data = DealSerializer(deals, many=True, context=context).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _deal_response(self, deal: Deal, code: int = status.HTTP_200_OK) -> Response:

@@ -1,9 +1,11 @@
 """Fields that higher apps add to the deal's API representation without `deals` importing them.
 
-`contracts` registers "contract" (the deal's current contract id), `challenges` "support_amount".
-A field is a query expression over the deal row (typically a `Subquery` with `OuterRef("pk")`),
-so the deal list annotates all of them onto its own SELECT: a page of deals costs no query per
-field. `present` turns the stored value into the API's (e.g. a Decimal into a string).
+Two kinds. A *column* is a query expression over the deal row (typically a `Subquery` with
+`OuterRef("pk")`), which the deal list annotates onto its own SELECT: no query of its own
+(`contracts`: "contract", the current contract id; `challenges`: "support_amount"). `present`
+turns the stored value into the API's (a Decimal into a string). A *computed* field needs Python
+(`followup`: the registration deadline in working days): its resolver takes a page's deal ids
+and answers {deal_id: value} in one query.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from django.db.models.expressions import BaseExpression
 ExpressionFactory = Callable[[], BaseExpression]
 Present = Callable[[Any], Any]
 
+BatchResolver = Callable[[list[int]], dict[int, Any]]
+
 _fields: dict[str, tuple[ExpressionFactory, Present]] = {}
+_computed: dict[str, BatchResolver] = {}
 
 
 def _as_is(value: Any) -> Any:
@@ -29,6 +34,10 @@ def register_deal_field(
 ) -> None:
     """`expression` is called when a query is built (the higher app's models are loaded by then)."""
     _fields[name] = (expression, present)
+
+
+def register_computed_deal_field(name: str, resolver: BatchResolver) -> None:
+    _computed[name] = resolver
 
 
 def _alias(name: str) -> str:
@@ -46,25 +55,38 @@ def deal_fields(deal: Any) -> dict[str, Any] | None:
     return {n: present(getattr(deal, _alias(n))) for n, (_e, present) in _fields.items()}
 
 
+def computed_deal_fields(deal_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """{deal_id: {field: value}} of the computed fields: one resolver call (query) per field."""
+    ids = list(deal_ids)
+    out: dict[int, dict[str, Any]] = {i: {} for i in ids}
+    for name, resolver in _computed.items():
+        values = resolver(ids) if ids else {}
+        for i in ids:
+            out[i][name] = values.get(i)
+    return out
+
+
 def resolve_deal_fields(deal_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """{deal_id: {field: value}} for these deals, in one query."""
+    """{deal_id: {field: value}} of every registered field, for deals fetched without them."""
     from deals.models import Deal
 
     ids = list(deal_ids)
+    out = computed_deal_fields(ids)
     if not ids or not _fields:
-        return {i: {} for i in ids}
+        return out
     rows = with_deal_fields(Deal.objects.filter(pk__in=ids)).values(
         "pk", *(_alias(n) for n in _fields)
     )
-    found = {
-        row["pk"]: {n: present(row[_alias(n)]) for n, (_e, present) in _fields.items()}
-        for row in rows
-    }
-    return {i: found.get(i, {n: None for n in _fields}) for i in ids}
+    for row in rows:
+        out[row["pk"]].update({n: present(row[_alias(n)]) for n, (_e, present) in _fields.items()})
+    for fields in out.values():
+        for name in _fields:
+            fields.setdefault(name, None)
+    return out
 
 
 def registered_field_names() -> list[str]:
-    return list(_fields)
+    return [*_fields, *_computed]
 
 
 # History sources: higher apps add their events (contract signed, reward approved…) to a deal's

@@ -11,7 +11,7 @@ class FollowupConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from deals.extensions import (
-            register_deal_field,
+            register_computed_deal_field,
             register_deal_flags,
             register_history_source,
         )
@@ -22,6 +22,6 @@ class FollowupConfig(AppConfig):
         from notifications.kinds import register_kind
 
         register_kind(REGISTRATION_OVERDUE, _("合同登记超期"))
-        register_deal_field("registration_deadline", registration_field)
+        register_computed_deal_field("registration_deadline", registration_field)
         register_deal_flags(registration_flags)
         register_history_source(deal_history_events)

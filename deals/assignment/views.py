@@ -40,7 +40,8 @@ def need_open(request: HttpRequest, demand_id: int) -> HttpResponse:
     demand = get_object_or_404(Demand, pk=demand_id)
     if not permissions.may_see_broker_suggestions(user):
         raise PermissionDenied(str(permissions.may_see_broker_suggestions.denied))
-    suggestions = selectors.broker_suggestions(user=user, demand=demand, limit=50)
+    # Every broker of the organisation is listed (the supervisor may pick another), best first.
+    suggestions = selectors.broker_suggestions(user=user, demand=demand, limit=1000)
     chosen = next((s["broker"]["id"] for s in suggestions if not s["full"]), None)
     open_here = Deal.objects.filter(
         demand=demand, state__in=ACTIVE_STATES, organisation_id=user.organisation_id

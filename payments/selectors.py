@@ -12,7 +12,7 @@ from django.http import Http404
 
 from brokers.models import User
 from contracts.models import Contract
-from deals.selectors import deal_get_for_user, deals_visible_to
+from deals.selectors import deal_get_for_user, on_visible_deal
 from payments.models import Payment
 
 ZERO = Decimal("0.00")
@@ -29,7 +29,7 @@ def payments_for_deal(deal_id: int) -> QuerySet[Payment]:
 
 
 def payments_visible_to(user: User) -> QuerySet[Payment]:
-    return Payment.objects.filter(deal__in=deals_visible_to(user)).select_related(
+    return Payment.objects.filter(on_visible_deal(user)).select_related(
         "deal", "contract", "recorded_by", "reversed_by"
     )
 

@@ -91,8 +91,14 @@ class _PublicSubmitView(APIView):
         form = FORMS[self.kind](data=form_data(self.kind, request.data))
         if form.is_bot:
             # Dropped without a trace, answered like any other submission.
+            data = form.data
             return Response(
-                {"reference": decoy_reference(self.kind), "status": "pending"},
+                {
+                    "reference": decoy_reference(self.kind),
+                    "email": str(data.get("email", ""))[:254],
+                    "contact": str(data.get("contact", ""))[:100],
+                    "status": "pending",
+                },
                 status=status.HTTP_201_CREATED,
             )
         if not form.is_valid():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.exceptions import AlreadyDecided, Conflict, ValidationFailed
+from common.exceptions import AlreadyDecided, Conflict
 
 
 class SubmissionDecided(AlreadyDecided):
@@ -14,11 +14,3 @@ class DuplicateRecord(Conflict):
     merge into it instead (409 `duplicate_record`)."""
 
     code = "duplicate_record"
-
-
-class SubmissionInvalid(ValidationFailed):
-    """The form's checks failed: `errors` holds the message per field, all at once (400)."""
-
-    def __init__(self, message: str, *, errors: dict[str, list[str]]):
-        super().__init__(message)
-        self.errors = errors

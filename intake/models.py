@@ -159,10 +159,6 @@ class Submission(ConcurrentTransitionMixin, models.Model):
     def industry_label(self) -> str:
         return industry_label(self.industry) if self.industry else ""
 
-    @property
-    def record(self) -> Demand | Achievement | None:
-        return self.demand if self.kind == SubmissionKind.NEED else self.achievement
-
     # The triage decisions: from `pending` only, once. The service around them locks the row,
     # checks who decides, and records who and why.
     @transition(field=status, source=SubmissionStatus.PENDING, target=SubmissionStatus.ACCEPTED)

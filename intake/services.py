@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -125,7 +126,10 @@ def submission_receive(
         consented_at=now,
         privacy_notice=PRIVACY_NOTICE_VERSION,
     )
-    submission.full_clean(exclude=["status"])
+    try:
+        submission.full_clean(exclude=["status"])
+    except DjangoValidationError as exc:  # the forms check all of it first; a direct caller may not
+        raise ValidationFailed("；".join(exc.messages)) from exc
     stamp(submission, None, "公开征集提交")
     submission.save()
     from intake import tasks

@@ -75,8 +75,12 @@ def test_supervisor_accepts_a_need_into_the_library_and_opens_a_deal_for_a_broke
     known = Enterprise.objects.create(
         name="宁波甬欣新能源有限公司（旧名）", credit_code=CREDIT_CODE
     )
-    reference = public.post("/api/v1/public/needs/", good_need(), format="json").json()["reference"]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = public.post("/api/v1/public/needs/", good_need(), format="json")
+    reference = answer.json()["reference"]
     submission = Submission.objects.get(reference=reference)
+    waiting = Notification.objects.get(user=supervisor, kind="submission_waiting")
+    assert waiting.resolved_at is None and waiting.url == f"/triage/{submission.pk}/"
 
     queue = api(supervisor).get("/api/v1/submissions/", {"status": "pending"}).json()["results"]
     (row,) = queue
@@ -105,6 +109,8 @@ def test_supervisor_accepts_a_need_into_the_library_and_opens_a_deal_for_a_broke
 
     (decision,) = mail.outbox
     assert "已受理" in decision.body and reference in decision.subject
+    waiting.refresh_from_db()
+    assert waiting.resolved_at is not None  # nothing waits any more
     status = status_of(public, reference, "li@yongxin.example.cn").json()
     assert (status["status"], status["stage"], status["stage_label"]) == (
         "accepted",

@@ -255,6 +255,8 @@ def test_a_filled_honeypot_is_dropped_silently(public, django_capture_on_commit_
         api = public.post(NEEDS, good_need(website="http://spam.example"), format="json")
         page = Client().post("/needs/submit/", page_form(website="http://spam.example"))
     assert api.status_code == 201 and api.json()["reference"].startswith("XQ-")
+    # Shaped exactly like a real receipt: a bot learns nothing from the answer.
+    assert set(api.json()) == {"reference", "email", "contact", "status"}
     assert page.status_code == 200 and "感谢您的提交" in page.content.decode()
     assert not Submission.objects.exists() and mail.outbox == []
 

@@ -20,6 +20,14 @@ from contracts.models import SUBTYPES, ContractType, PaymentMode
 CN_DIGITS = "〇一二三四五六七八九"
 
 
+def cn_count(n: int) -> str:
+    """3 → 三, 12 → 十二 (how many instalments, in words)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+
+
 def cn_date(value: dt.date | str | None) -> str:
     if not value:
         return "____年__月__日"
@@ -40,7 +48,7 @@ def _payment_sentence(contract: Any) -> str:
         # The schedule's table is printed above the article; the text says how it binds.
         first, last = schedule[0], schedule[-1]
         return (
-            f"甲方按上表所列期次、日期和金额分{len(schedule)}期向乙方支付，合计"
+            f"甲方按上表所列期次、日期和金额分{cn_count(len(schedule))}期向乙方支付，合计"
             f"{_money(contract.amount)}；首期于{cn_date(first['due_on'])}前支付，末期于"
             f"{cn_date(last['due_on'])}前付清。"
         )

@@ -83,6 +83,8 @@ class ContractDraftForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The deal page has other forms with a "kind" (activities): ids must not collide.
+        kwargs.setdefault("auto_id", "contract_%s")
         super().__init__(*args, **kwargs)
         kind = self.fields["kind"]
         if not isinstance(kind, forms.ChoiceField):
@@ -262,6 +264,10 @@ class AttachmentForm(forms.Form):
         label=_("文件"), help_text=_("PDF、PNG 或 JPEG，按内容检查，不超过 10 MB。")
     )
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "attachment_%s")
+        super().__init__(*args, **kwargs)
 
 
 def clause_field_name(key: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from contracts.clause_texts import clause_defaults
 from contracts.clauses import clause_keys
 from contracts.models import Contract
 
@@ -56,9 +57,10 @@ def sample_contract(
     sentences_per_clause: int = 5,
 ) -> Contract:
     """A signed contract with every clause filled in. The default (an exclusive patent licence,
-    five sentences a clause) is nine A4 pages with the v1 template."""
+    five sentences a clause) is nine A4 pages; `sentences_per_clause=0` gives each article its
+    model text filled with the contract's facts, as a draft made on the deal page has."""
     keys = [k for k in clause_keys(contract_type) if k not in ("price_payment", "patent")]
-    return Contract(
+    contract = Contract(
         pk=1,
         number="JSHT2026000001",
         version=1,
@@ -66,6 +68,7 @@ def sample_contract(
         contract_type=contract_type,
         subtype=subtype,
         title="一种注塑模具随形冷却流道设计方法的产业化",
+        subject="一种注塑模具随形冷却流道设计方法",
         party_a=_party(
             "宁波某汽车零部件有限公司",
             "91330211MA2GXXXX1K",
@@ -111,3 +114,6 @@ def sample_contract(
         valid_to=dt.date(2031, 3, 1),
         status="signed",
     )
+    if sentences_per_clause == 0:
+        contract.clauses = clause_defaults(contract)
+    return contract

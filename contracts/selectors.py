@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from brokers.models import User
 from contracts.models import (
@@ -144,15 +145,33 @@ def deal_history_events(deal: Deal) -> list[dict[str, object]]:
     deal's merged history (deals.selectors.deal_history), which registers this as a source."""
     versions = Contract.objects.filter(deal_id=deal.pk).values("id")
     events: list[dict[str, object]] = []
-    rows = [
-        ("contract", h, f"{h.number} · {h.get_status_display()}")
-        for h in Contract.history.filter(id__in=versions).select_related("history_user")
-    ] + [
-        ("registration", r, f"{r.registration_number} · {'已撤销' if r.cancelled_at else '有效'}")
-        for r in ExchangeRegistration.history.filter(contract_id__in=versions).select_related(
-            "history_user"
-        )
-    ]
+    rows = (
+        [
+            ("contract", h, f"{h.number} · {h.get_status_display()}")
+            for h in Contract.history.filter(id__in=versions).select_related("history_user")
+        ]
+        + [
+            (
+                "registration",
+                r,
+                f"{r.registration_number} · {'已撤销' if r.cancelled_at else '有效'}",
+            )
+            for r in ExchangeRegistration.history.filter(contract_id__in=versions).select_related(
+                "history_user"
+            )
+        ]
+        + [
+            ("contract_attachment", a, f"{a.filename} · {a.get_kind_display()}")
+            for a in ContractAttachment.history.filter(contract_id__in=versions).select_related(
+                "history_user"
+            )
+        ]
+    )
+    labels = {
+        "contract": _("技术合同"),
+        "registration": _("合同登记"),
+        "contract_attachment": _("合同附件"),
+    }
     for kind, row, summary in rows:
         user = row.history_user
         reason = row.history_change_reason or ""
@@ -163,6 +182,7 @@ def deal_history_events(deal: Deal) -> list[dict[str, object]]:
                 if user
                 else None,
                 "event": kind,
+                "label": labels[kind],
                 "from_state": None,
                 "to_state": None,
                 "comment": f"{reason}（{summary}）" if reason else summary,

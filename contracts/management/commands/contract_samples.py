@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--out", default="docs/contracts")
         parser.add_argument("--png", action="store_true")
-        parser.add_argument("--dpi", type=int, default=60)
+        parser.add_argument("--dpi", type=int, default=80)
         parser.add_argument("--keep-pdf", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if options["png"] and shutil.which("pdftoppm") is None:
             raise CommandError("pdftoppm not found: install poppler-utils")
         for contract_type, subtype in SAMPLE_TYPES:
-            contract = sample_contract(contract_type, subtype, sentences_per_clause=2)
+            contract = sample_contract(contract_type, subtype, sentences_per_clause=0)
             pdf = render_contract_pdf(contract, final=True)
             pdf_path = out / f"{contract_type}.pdf"
             pdf_path.write_bytes(pdf.data)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -26,6 +25,7 @@ from challenges.api import PROPOSAL_LIMIT, serve_attachment
 from challenges.forms import AwardForm, CloseForm, ExpertSearchForm, ProposalForm, PublishForm
 from challenges.models import Challenge, ChallengeStatus, Proposal
 from common.exceptions import DomainError
+from common.pages import login_required
 from deals.models import Deal
 
 PROPOSER_REFS = "proposer_refs"

@@ -1,21 +1,59 @@
-"""Helpers every app's pages share: a refused action as a message, the way
-back after a POST, a failed form kept across that redirect, pagination and ids from query
-strings. Nothing here knows an app; each app's `views.py` uses them for its own pages.
+"""Helpers every app's pages share: sign-in required (with an honest way back when a session
+expired mid-form), a refused action as a message, the way back after a POST, a failed form kept
+across that redirect, pagination and ids from query strings. Nothing here knows an app; each
+app's `views.py` uses them for its own pages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required as django_login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from common.exceptions import DomainError
 from common.filters import MAX_ID
 from common.http import safe_next
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Django's `login_required`, except for a form posted by a signed-out visitor (a session that
+    expired while they typed): Django would send them, once signed in, to the URL they posted to,
+    which answers only POST (a 405 page). Here the way back is the page the form was on (the
+    Referer, when it is a path of this site) and they are told plainly that what they submitted
+    was not saved and must be entered again."""
+    guarded = django_login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST" and not request.user.is_authenticated:
+            messages.warning(
+                request,
+                _("登录已过期，刚才提交的内容没有保存：请重新登录，然后在原页面重新填写。"),
+            )
+            return redirect_to_login(_page_posted_from(request))
+        return guarded(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _page_posted_from(request: HttpRequest) -> str:
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc and referer.netloc != request.get_host():
+        return reverse("home")
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    page = safe_next(request, path)
+    return page if page and page != reverse("home") else reverse("home")
 
 
 def report_domain_error(request: HttpRequest, exc: DomainError) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from brokers.views import sign_in
 from challenges.views import deal_expert_panel
+from common.pages import login_required
 from contracts.views import contract_panel
 from deals import views as deal_views
 from deals.selectors import deal_get_for_user

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -30,7 +29,7 @@ from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
 from common.files import BadUpload, private_file_response
-from common.pages import stash_form, stashed_errors
+from common.pages import login_required, stash_form, stashed_errors
 from contracts import permissions, services
 from contracts.forms import (
     AttachmentForm,

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +26,7 @@ from brokers.models import User
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
 from common.pages import (
+    login_required,
     paginate,
     pop_stashed_form,
     query_id,

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
-from common.pages import paginate, report_domain_error, stash_form
+from common.pages import login_required, paginate, report_domain_error, stash_form
 from deals.models import Deal, DealState
 from deals.selectors import deal_get_for_user
 from followup import permissions, selectors, services

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from brokers.models import User
 from common.exceptions import DomainError
-from common.pages import paginate, report_domain_error
+from common.pages import login_required, paginate, report_domain_error
 from intake import permissions, selectors, services
 from intake.api import SUBMISSION_LIMIT, decoy_reference, receive
 from intake.forms import FORMS, PRIVACY_NOTICE

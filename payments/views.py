@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
-from common.pages import report_domain_error
+from common.pages import login_required, report_domain_error
 from contracts.models import Contract
 from contracts.selectors import contract_for_deal, contract_get_for_user
 from deals.models import Deal, DealState

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
-from common.pages import paginate, redirect_back, report_domain_error
+from common.pages import login_required, paginate, redirect_back, report_domain_error
 from rewards import services
 from rewards.explain import explanation_text
 from rewards.forms import LedgerFilterForm, PayForm

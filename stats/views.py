@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -16,6 +15,7 @@ from django.shortcuts import render
 from brokers.models import Organisation
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import NotAllowed, ValidationFailed
+from common.pages import login_required
 from stats.dashboard import FINANCE, SUPERVISOR, Chart, finance_charts, supervisor_charts
 from stats.exports import stats_tables, table_csv
 from stats.permissions import may_see_dashboard, may_see_finance_view, may_see_stats

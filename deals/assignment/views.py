@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
-from common.pages import report_domain_error
+from common.pages import login_required, report_domain_error
 from deals import permissions
 from deals.assignment import selectors, services
 from deals.models import ACTIVE_STATES, Deal, DealBroker, Demand

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from brokers.models import User
 from common.exceptions import DomainError
+from common.pages import login_required
 from common.permissions import Predicate
 from deals import permissions, services
 from deals.library.forms import AchievementForm, DemandForm, ImportForm

@@ -22,7 +22,7 @@ def test_a_form_posted_after_the_session_expired_returns_to_its_page_once_signed
     )
 
     assert posted.status_code == 302
-    assert posted["Location"] == "/?next=" + "/deals/{}/%3Ftab%3Dactivities".format(deal.pk)
+    assert posted["Location"] == f"/?next=/deals/{deal.pk}/%3Ftab%3Dactivities"
     sign_in_page = signed_out.get(posted["Location"])
     assert "登录已过期，刚才提交的内容没有保存" in sign_in_page.content.decode()
     broker.set_password("pw-for-the-test-1")

@@ -43,6 +43,8 @@ class TokenView(ObtainAuthToken):
 class UserSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.name", default=None, read_only=True)
     role = serializers.CharField(source="effective_role", read_only=True)
+    # Blank for users created without one: a plain string in the schema, not format "email".
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = User

@@ -30,7 +30,11 @@ from deals.selectors import deal_get_for_user
 
 
 class ExpertSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username", default=None, read_only=True)
+    # None for an expert without a sign-in; e-mail blank when not given (so not format "email").
+    username = serializers.CharField(
+        source="user.username", default=None, read_only=True, allow_null=True
+    )
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Expert

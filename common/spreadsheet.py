@@ -14,6 +14,8 @@ from typing import Any
 
 from openpyxl.cell.cell import Cell
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 

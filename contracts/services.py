@@ -413,6 +413,10 @@ def document_render(*, document_id: int) -> ContractDocument:
     if document.status != DocumentStatus.PENDING:
         return document
     contract = document.contract
+    if contract.revision != document.contract_revision:
+        # Edited after the request (a late task, a sweep after an outage): the text asked for is
+        # gone, and rendering today's would put other terms under the old request's version.
+        return _document_fail(document_id, _superseded_message(document, contract.revision))
     # Render outside any transaction: it takes a fraction of a second to seconds, and holding row
     # locks that long would stall the users editing the deal.
     try:
@@ -436,6 +440,16 @@ def document_render(*, document_id: int) -> ContractDocument:
         document = ContractDocument.objects.select_for_update().get(pk=document_id)
         if document.status != DocumentStatus.PENDING:
             return document
+        # Edits lock the contract row and bump its revision: one that landed while we rendered
+        # means the bytes are of a revision nobody asked for.
+        revision = (
+            Contract.objects.select_for_update()
+            .values_list("revision", flat=True)
+            .get(pk=document.contract_id)
+        )
+        if revision != document.contract_revision:
+            # Nested in this transaction, so the failure is written under the same locks.
+            return _document_fail(document_id, _superseded_message(document, revision))
         document.file.name = name
         document.sha256 = digest
         document.size = len(pdf.data)
@@ -447,6 +461,13 @@ def document_render(*, document_id: int) -> ContractDocument:
         stamp(document, None, "合同文本已生成")
         document.save()
     return document
+
+
+def _superseded_message(document: ContractDocument, revision: int) -> str:
+    return str(
+        _("已作废：请求后合同已修改（修订 %(old)d → %(new)d），请重新生成合同文本。")
+        % {"old": document.contract_revision, "new": revision}
+    )
 
 
 def _document_fail(document_id: int, message: str) -> ContractDocument:

@@ -537,7 +537,7 @@ class DealViewSet(
         return Response(ActivitySerializer(selectors.activities_for_deal(deal), many=True).data)
 
     @extend_schema(responses=TransitionOptionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def transitions(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         return Response(services.transition_options(deal=deal, user=request.user))  # type: ignore[arg-type]
@@ -593,7 +593,7 @@ class DealViewSet(
         return self._deal_response(deal)
 
     @extend_schema(responses=HistoryEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         return Response(HistoryEventSerializer(selectors.deal_history(deal), many=True).data)

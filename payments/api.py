@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from brokers.models import User
 from common.exceptions import ValidationFailed
 from common.files import private_file_response
+from common.spreadsheet import XLSX_CONTENT_TYPE
 from contracts.selectors import contract_get_for_user
 from payments import exports, permissions, selectors, services
 from payments.models import Payment
@@ -191,7 +192,7 @@ class PaymentExportView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("deal", int, description="one deal's payments")],
-        responses={(200, "application/xlsx"): OpenApiTypes.BINARY},
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
     )
     def get(self, request: Request) -> HttpResponse:
         qs = selectors.payments_visible_to(_user(request))

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from brokers.models import User
 from common.exceptions import ValidationFailed
+from common.spreadsheet import XLSX_CONTENT_TYPE
 from rewards import exports, services
 from rewards.exceptions import NotFinance, PolicyInvalid
 from rewards.explain import explanation_text
@@ -396,7 +397,10 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[*LIST_PARAMS, OpenApiParameter("format", str, enum=["csv", "xlsx"])],
-        responses={(200, "text/csv"): OpenApiTypes.STR},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+        },
     )
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> HttpResponse:
@@ -407,7 +411,7 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
         return self._export(request, fmt)
 
     @extend_schema(
-        parameters=LIST_PARAMS, responses={(200, "application/xlsx"): OpenApiTypes.BINARY}
+        parameters=LIST_PARAMS, responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY}
     )
     @action(detail=False, methods=["get"], url_path=r"export\.xlsx")
     def export_xlsx(self, request: Request) -> HttpResponse:

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from brokers.models import User
 from common.filters import MAX_ID
 from common.pagination import Pagination
+from common.spreadsheet import XLSX_CONTENT_TYPE
 from contracts.selectors import contract_get_for_user
 from deals.models import Deal
 from deals.selectors import deal_get_for_user, deals_visible_to
@@ -300,7 +301,7 @@ class MilestonesExportView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("deal", int, description="only this deal")],
-        responses={(200, "application/xlsx"): OpenApiTypes.BINARY},
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
     )
     def get(self, request: Request) -> HttpResponse:
         """The milestones of the registered deals this user sees (or of `?deal=`), as XLSX."""

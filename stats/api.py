@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.spreadsheet import XLSX_CONTENT_TYPE
 from stats.exports import stats_tables, tables_xlsx
 from stats.scope import scope_from_params
 from stats.selectors import platform_stats
@@ -51,7 +52,7 @@ class StatsView(APIView):
 
 
 class StatsExportView(APIView):
-    @extend_schema(parameters=PARAMS, responses={(200, "application/xlsx"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=PARAMS, responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     def get(self, request: Request) -> HttpResponse:
         """The same figures as an XLSX workbook: totals, by month, by region, by industry."""
         scope = scope_from_params(request.user, request.query_params)  # type: ignore[arg-type]

@@ -32,9 +32,10 @@ SUGGESTION = inline_serializer(
         "reasons": serializers.ListField(child=serializers.CharField()),
     },
 )
-CONFLICT = inline_serializer(
-    "BrokeringConflict",
-    {
+
+
+def _conflict_fields() -> dict[str, serializers.Field]:
+    return {
         "id": serializers.IntegerField(),
         "kind": serializers.CharField(),
         "kind_label": serializers.CharField(),
@@ -47,7 +48,19 @@ CONFLICT = inline_serializer(
         "resolved_by_organisation": serializers.CharField(allow_null=True),
         "shares": serializers.ListField(child=serializers.DictField(), allow_null=True),
         "note": serializers.CharField(),
+    }
+
+
+CONFLICT = inline_serializer("BrokeringConflict", _conflict_fields())
+# The queue: a plain list (not paginated), each conflict with the deal it is seen from.
+CONFLICT_ROWS = inline_serializer(
+    "BrokeringConflictRow",
+    {
+        **_conflict_fields(),
+        "deal": serializers.IntegerField(),
+        "deal_title": serializers.CharField(),
     },
+    many=True,
 )
 
 
@@ -166,7 +179,7 @@ class ConflictResolveApi(APIView):
 class ConflictListApi(APIView):
     """Open warnings on every deal this user sees: a supervisor's queue."""
 
-    @extend_schema(responses=CONFLICT)
+    @extend_schema(responses=CONFLICT_ROWS)
     def get(self, request: AuthedRequest) -> Response:
         visible = set(deals_visible_to(request.user).values_list("pk", flat=True))
         rows = []

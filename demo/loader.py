@@ -42,6 +42,8 @@ from demo.data.needs import NEEDS
 from demo.data.parties import party
 from demo.data.people import ADMIN, BROKERS, ORGANISATIONS, STAFF
 from demo.data.policies import POLICIES
+from followup import services as followup_services
+from followup.models import MilestoneKind
 from rewards import services as reward_services
 from rewards.demo import DEMO_POLICIES, demo_policies_create
 from rewards.models import Reward, RewardPolicy, RewardStatus
@@ -130,6 +132,7 @@ def load_demo(*, now: dt.datetime | None = None) -> LoadReport:
         report.count("deals", created=existing is None)
         if existing is None:
             walker.run()
+            walker.follow_up()
         else:
             walker.deal = existing
         # For an earlier run's deals too: each finance step is taken once, by the reward's status.
@@ -654,6 +657,64 @@ class DealWalk:
                     paid_on=timezone.localtime(paid).date(),
                     reference=f"JJRJL-{paid:%Y%m}-{self.index + 1:04d}",
                     comment="经纪人奖励已通过单位账户转账发放。",
+                )
+
+    # After the registration -------------------------------------------------------------------
+
+    def follow_up(self) -> None:
+        """A registered deal's implementation, as far as the days since its registration allow:
+        the delivery and the acceptance planned, the delivery done a week later, a visit, and
+        the acceptance done a month later except on every third deal, whose acceptance is late
+        (so the follow-up list has something to chase)."""
+        deal = self._deal()
+        deal.refresh_from_db(fields=["state"])
+        since = self.days[-1]  # days ago the deal entered `registered`
+        if deal.state != DealState.REGISTERED or since <= 3:
+            return
+        registered_on = timezone.localtime(self.at(since, 10)).date()
+        with _clock(self.at(since - 3, 10, 20)):
+            followup_services.milestone_record(
+                deal=deal,
+                actor=self.lead,
+                kind=MilestoneKind.DOCUMENTS_DELIVERED,
+                planned_on=registered_on + dt.timedelta(days=7),
+                note="图纸、工艺文件和操作手册各一套",
+            )
+            followup_services.milestone_record(
+                deal=deal,
+                actor=self.lead,
+                kind=MilestoneKind.ACCEPTANCE,
+                planned_on=registered_on + dt.timedelta(days=30),
+                note="企业组织专家现场验收",
+            )
+        if since > 9:
+            done = self.at(since - 8, 15)
+            with _clock(done):
+                followup_services.milestone_record(
+                    deal=deal,
+                    actor=self.lead,
+                    kind=MilestoneKind.DOCUMENTS_DELIVERED,
+                    actual_on=timezone.localtime(done).date(),
+                )
+        if since > 21:
+            visit = self.at(since - 20, 14)
+            with _clock(visit):
+                followup_services.visit_log(
+                    deal=deal,
+                    actor=self.lead,
+                    visited_on=timezone.localtime(visit).date(),
+                    visitors=f"{self.lead}；企业技术负责人",
+                    notes="资料已消化，企业正在准备验收用的样件。",
+                )
+        if since > 33 and self.index % 3:
+            accepted = self.at(since - 32, 16)
+            with _clock(accepted):
+                followup_services.milestone_record(
+                    deal=deal,
+                    actor=self.lead,
+                    kind=MilestoneKind.ACCEPTANCE,
+                    actual_on=timezone.localtime(accepted).date(),
+                    note="验收合格",
                 )
 
     # The contract ----------------------------------------------------------------------------

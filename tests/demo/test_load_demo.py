@@ -168,6 +168,14 @@ def check_load_demo() -> None:
         "paid",
     }
 
+    # After registration: milestones planned (some done), and a late acceptance to chase.
+    from followup.models import Milestone
+
+    planned = Milestone.objects.filter(deal__in=registered, planned_on__isnull=False)
+    assert planned.values("deal").distinct().count() >= 3
+    assert Milestone.objects.filter(actual_on__isnull=False).exists()
+    assert Milestone.history.filter(history_user__isnull=False).count() == Milestone.history.count()
+
     assert_needs_find_their_achievements()
 
     # The command prints the demo logins.

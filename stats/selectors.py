@@ -29,7 +29,6 @@ from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Query
 from django.utils.translation import gettext as _
 
 from brokers.industries import industry_label
-from brokers.models import User
 from brokers.regions import region_name
 from deals.models import (
     Achievement,
@@ -108,21 +107,26 @@ def _rewards(scope: Scope) -> QuerySet[Reward]:
 
 
 def _brokers_active(scope: Scope) -> int:
-    in_scope = scoped_deals(scope).values("pk")
-    period = {"gte": scope.since, "lt": scope.until}
+    """Distinct people who asked for a move or logged a talk or meeting: a UNION of the two
+    lists (duplicates removed by the database), counted there."""
     asked = TransitionRequest.objects.filter(
-        requested_by=OuterRef("pk"),
-        requested_at__gte=period["gte"],
-        requested_at__lt=period["lt"],
-        deal__in=in_scope,
+        requested_at__gte=scope.since, requested_at__lt=scope.until
     )
     logged = Activity.objects.filter(
-        created_by=OuterRef("pk"),
-        created_at__gte=period["gte"],
-        created_at__lt=period["lt"],
-        deal__in=in_scope,
+        created_at__gte=scope.since, created_at__lt=scope.until, created_by__isnull=False
     )
-    return User.objects.filter(Exists(asked) | Exists(logged)).count()
+    if scope.organisation is not None:
+        asked = asked.filter(deal__organisation=scope.organisation)
+        logged = logged.filter(deal__organisation=scope.organisation)
+    if scope.region_prefix:
+        asked = asked.filter(deal__demand__region__startswith=scope.region_prefix)
+        logged = logged.filter(deal__demand__region__startswith=scope.region_prefix)
+    return (
+        asked.values_list("requested_by_id")
+        .order_by()
+        .union(logged.values_list("created_by_id").order_by())
+        .count()
+    )
 
 
 # --- folding groups -------------------------------------------------------------------------------
@@ -141,83 +145,78 @@ def _sector(code: str) -> str:
     return (code or "").split(".")[0]
 
 
-def _blank_row() -> dict[str, Any]:
-    return {
-        "needs": 0,
-        "deals_opened": 0,
-        "deals_registered": 0,
-        "contract_amount": 0,
-        "technology_amount": 0,
-    }
+FIGURES = (
+    "needs",
+    "achievements",
+    "deals_opened",
+    "deals_registered",
+    "contract_amount",
+    "technology_amount",
+    "rewards_paid",
+    "rewards_paid_count",
+)
 
 
-def _breakdown(scope: Scope, key: str, fold: Any) -> dict[str, dict[str, Any]]:
-    """needs, deals opened and registered (with amounts, in fen) grouped by a need column."""
-    rows: dict[str, dict[str, Any]] = defaultdict(_blank_row)
-    for value, n in _needs(scope).values_list(key).annotate(n=Count("id")).order_by():
-        rows[fold(value)]["needs"] += n
-    demand_key = f"demand__{key}"
-    for value, n in deals_opened(scope).values_list(demand_key).annotate(n=Count("id")).order_by():
-        rows[fold(value)]["deals_opened"] += n
-    registered = (
-        deals_registered(scope)
-        .values_list(demand_key)
-        .annotate(
-            n=Count("id"),
-            contract=fen_sum("current__amount"),
-            technology=fen_sum("current__technology_amount"),
-        )
-        .order_by()
-    )
-    for value, n, contract, technology in registered:
-        row = rows[fold(value)]
-        row["deals_registered"] += n
-        row["contract_amount"] += contract
-        row["technology_amount"] += technology
-    return rows
+def _blank() -> dict[str, Any]:
+    return dict.fromkeys(FIGURES, 0)
 
 
-def _money(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: yuan(v) if k in MONEY_KEYS else v for k, v in row.items()}
-
-
-# --- the figures ----------------------------------------------------------------------------------
+def _money(row: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: yuan(row[k]) if k in MONEY_KEYS else row[k] for k in keys}
 
 
 def platform_stats(scope: Scope) -> dict[str, Any]:
+    """Each source is read once, grouped by (month, region, sector) at once; the three
+    breakdowns are folded from those groups (at most months × regions × sectors rows, however
+    many deals)."""
     months = scope.months()
-    by_month: dict[str, dict[str, Any]] = {
-        m.label: {
-            "needs": 0,
-            "achievements": 0,
-            "deals_opened": 0,
-            "deals_registered": 0,
-            "contract_amount": 0,
-            "technology_amount": 0,
-            "rewards_paid": 0,
-        }
-        for m in months
-    }
+    by_month: dict[str, dict[str, Any]] = {m.label: _blank() for m in months}
+    by_region: dict[str, dict[str, Any]] = defaultdict(_blank)
+    by_industry: dict[str, dict[str, Any]] = defaultdict(_blank)
 
-    def add(queryset: QuerySet[Any], field: str, names: tuple[str, ...], **aggregates: Any) -> None:
+    def add(
+        queryset: QuerySet[Any],
+        field: str,
+        names: tuple[str, ...],
+        region: str | None,
+        industry: str | None,
+        **aggregates: Any,
+    ) -> None:
+        keys = ["month", *(k for k in (region, industry) if k)]
         rows = (
             queryset.annotate(month=month_bucket(field, months, dates=field == "paid_on"))
-            .values_list("month")
+            .values_list(*keys)
             .annotate(**aggregates)
             .order_by()
         )
-        for month, *values in rows:
-            if month in by_month:
-                for name, value in zip(names, values, strict=True):
+        for row in rows:
+            month, rest = row[0], list(row[1:])
+            where = rest.pop(0) if region else None
+            sector = rest.pop(0) if industry else None
+            for name, value in zip(names, rest, strict=True):
+                if month in by_month:
                     by_month[month][name] += value
+                if region:
+                    by_region[_fold_region(where or "", scope)][name] += value
+                if industry:
+                    by_industry[_sector(sector or "")][name] += value
 
-    add(_needs(scope), "created_at", ("needs",), n=Count("id"))
-    add(_achievements(scope), "created_at", ("achievements",), n=Count("id"))
-    add(deals_opened(scope), "created_at", ("deals_opened",), n=Count("id"))
+    add(_needs(scope), "created_at", ("needs",), "region", "industry", n=Count("id"))
+    add(_achievements(scope), "created_at", ("achievements",), None, None, n=Count("id"))
+    add(
+        deals_opened(scope),
+        "created_at",
+        ("deals_opened",),
+        "demand__region",
+        "demand__industry",
+        n=Count("id"),
+    )
     add(
         deals_registered(scope),
         "state_entered_at",
         ("deals_registered", "contract_amount", "technology_amount"),
+        "demand__region",
+        "demand__industry",
         n=Count("id"),
         contract=fen_sum("current__amount"),
         technology=fen_sum("current__technology_amount"),
@@ -225,13 +224,21 @@ def platform_stats(scope: Scope) -> dict[str, Any]:
     paid = _rewards(scope).filter(
         status=RewardStatus.PAID, paid_on__gte=scope.start, paid_on__lte=scope.end
     )
-    add(paid, "paid_on", ("rewards_paid",), total=fen_sum("amount"))
-    paid_count = paid.count()
-    clawed = Clawback.objects.filter(
-        reward__in=_rewards(scope).values("pk"),
-        created_at__gte=scope.since,
-        created_at__lt=scope.until,
-    ).aggregate(total=fen_sum("amount"))["total"]
+    add(
+        paid,
+        "paid_on",
+        ("rewards_paid", "rewards_paid_count"),
+        None,
+        None,
+        total=fen_sum("amount"),
+        n=Count("id"),
+    )
+    clawbacks = Clawback.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until)
+    if scope.organisation is not None:
+        clawbacks = clawbacks.filter(reward__deal__organisation=scope.organisation)
+    if scope.region_prefix:
+        clawbacks = clawbacks.filter(reward__region__startswith=scope.region_prefix)
+    clawed = clawbacks.aggregate(total=fen_sum("amount"))["total"]
 
     # Distinct enterprises: a UNION removes the duplicates, the database counts what is left.
     with_need = (
@@ -248,11 +255,14 @@ def platform_stats(scope: Scope) -> dict[str, Any]:
     )
     enterprises_served = with_need.union(with_deal).count()
 
-    totals = {
-        name: sum(row[name] for row in by_month.values()) for name in next(iter(by_month.values()))
-    }
-    by_region = _breakdown(scope, "region", lambda code: _fold_region(code, scope))
-    by_industry = _breakdown(scope, "industry", _sector)
+    totals = {name: sum(row[name] for row in by_month.values()) for name in FIGURES}
+    breakdown_keys = (
+        "needs",
+        "deals_opened",
+        "deals_registered",
+        "contract_amount",
+        "technology_amount",
+    )
     return {
         "from": scope.start,
         "to": scope.end,
@@ -272,15 +282,15 @@ def platform_stats(scope: Scope) -> dict[str, Any]:
         "contract_amount": yuan(totals["contract_amount"]),
         "technology_amount": yuan(totals["technology_amount"]),
         "rewards_paid": yuan(totals["rewards_paid"]),
-        "rewards_paid_count": paid_count,
+        "rewards_paid_count": totals["rewards_paid_count"],
         "rewards_clawed_back": yuan(clawed),
         "brokers_active": _brokers_active(scope),
-        "by_month": [{"month": label, **_money(row)} for label, row in by_month.items()],
+        "by_month": [{"month": label, **_money(row, FIGURES)} for label, row in by_month.items()],
         "by_region": [
             {
                 "code": code,
                 "name": region_name(code) if code else _("未填地区"),
-                **_money(row),
+                **_money(row, breakdown_keys),
             }
             for code, row in sorted(by_region.items())
         ],
@@ -288,7 +298,7 @@ def platform_stats(scope: Scope) -> dict[str, Any]:
             {
                 "code": code,
                 "name": industry_label(code) if code else _("未分类"),
-                **_money(row),
+                **_money(row, breakdown_keys),
             }
             for code, row in sorted(by_industry.items(), key=lambda kv: (kv[0] == "", kv[0]))
         ],

@@ -98,7 +98,7 @@ def dashboard_csv(request: AuthedHttpRequest, key: str) -> HttpResponse:
     )
     if build is None:
         raise Http404
-    chart = build(scope)
+    chart = build(scope, {})
     response = HttpResponse(table_csv(chart.table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{key}-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}.csv"'

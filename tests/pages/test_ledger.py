@@ -227,3 +227,35 @@ def test_a_forged_confirmation_still_needs_a_valid_payment_form(finance, shared_
     )
     shared_reward.refresh_from_db()
     assert shared_reward.status == RewardStatus.APPROVED
+
+
+def test_the_ledger_links_the_xlsx_export_and_each_brokers_annual_statement(
+    finance, broker, co_broker, shared_reward
+):
+    import html as html_lib
+    import re
+
+    client = signed_in(finance)
+    page = client.get("/ledger/").content.decode()
+    year = shared_reward.year
+    xlsx = re.search(r'id="export-xlsx" href="([^"]+)"', page)
+    assert xlsx is not None
+    exported = client.get(html_lib.unescape(xlsx.group(1)))
+    assert exported.status_code == 200
+    assert exported["Content-Type"].startswith("application/vnd.openxmlformats")
+    section = page.split('id="broker-totals"', 1)[1]
+    links = [
+        html_lib.unescape(h) for h in re.findall(r'class="statement-link" href="([^"]+)"', section)
+    ]
+    assert sorted(links) == sorted(
+        f"/api/v1/rewards/statement/?year={year}&broker={b.pk}" for b in (broker, co_broker)
+    )
+    statement = client.get(links[0])
+    assert statement.status_code == 200 and statement["Content-Type"] == "application/pdf"
+
+    own = signed_in(broker).get("/ledger/").content.decode()
+    mine = re.search(r'id="my-statement" href="([^"]+)"', own)
+    assert mine is not None
+    assert signed_in(broker).get(html_lib.unescape(mine.group(1)))["Content-Type"] == (
+        "application/pdf"
+    )

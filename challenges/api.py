@@ -22,6 +22,7 @@ from challenges import selectors, services
 from challenges.models import Attachment, Challenge, Expert, Invitation, Proposal, Review
 from common.exceptions import NotAllowed, ValidationFailed
 from common.files import private_file_response
+from common.honeypot import is_bot
 from common.throttle import AddressRateLimit
 from deals.models import Demand
 from deals.selectors import deal_get_for_user
@@ -429,7 +430,8 @@ class PublicChallengeViewSet(
         data = ProposalCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        if fields.pop("website", ""):
+        fields.pop("website", None)
+        if is_bot(request.data):
             raise ValidationFailed(_("提交未通过校验，请通过页面表单提交。"), code="rejected")
         proposal = services.proposal_submit(
             challenge=challenge, files=request.FILES.getlist("attachments"), **fields

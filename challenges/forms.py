@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from brokers.industries import industry_grouped_choices
+from common.honeypot import honeypot_field
 from deals.models import Demand
 
 
@@ -56,8 +57,7 @@ class ProposalForm(forms.Form):
             "PDF 或 Office 文件（.pdf .doc .docx .xls .xlsx .ppt .pptx），每个不超过 10 MB，最多 5 个。"
         ),
     )
-    # The honeypot: hidden by CSS, labelled for screen readers to leave it empty.
-    website = forms.CharField(label=_("请勿填写"), required=False, max_length=200)
+    website = honeypot_field()  # common.honeypot: hidden from people, filled by bots
 
 
 class PublishForm(forms.Form):

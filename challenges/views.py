@@ -25,6 +25,7 @@ from challenges.api import PROPOSAL_LIMIT, serve_attachment
 from challenges.forms import AwardForm, CloseForm, ExpertSearchForm, ProposalForm, PublishForm
 from challenges.models import Challenge, ChallengeStatus, Proposal
 from common.exceptions import DomainError
+from common.honeypot import is_bot
 from common.pages import login_required
 from deals.models import Deal
 
@@ -70,7 +71,8 @@ def challenge_detail(request: HttpRequest, challenge_id: int) -> HttpResponse:
         elif form.is_valid():
             data = dict(form.cleaned_data)
             files = data.pop("attachments")
-            if data.pop("website"):
+            data.pop("website")
+            if is_bot(form.data):
                 form.add_error(None, _("提交未通过校验。"))
             else:
                 try:

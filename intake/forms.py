@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from brokers.industries import industry_grouped_choices, resolve_industry
 from common.dates import LATEST, check_plausible
 from common.exceptions import ValidationFailed
+from common.honeypot import honeypot_field, is_bot
 from deals.forms import RegionField
 from deals.models import AchievementKind
 from records.credit_code import normalise_credit_code
@@ -97,8 +98,7 @@ class _SubmissionForm(forms.Form):
         label=_("我已阅读并同意上述个人信息处理说明"),
         error_messages={"required": _("请阅读个人信息处理说明并勾选同意，才能提交。")},
     )
-    # The honeypot: hidden by CSS, labelled for screen readers to leave it empty.
-    website = forms.CharField(label=_("请勿填写"), required=False, max_length=200)
+    website = honeypot_field()  # common.honeypot: hidden from people, filled by bots
 
     field_order = [
         "title",
@@ -131,7 +131,6 @@ class _SubmissionForm(forms.Form):
             }
         )
         self.fields["phone"].widget.input_type = "tel"
-        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
 
     def clean_credit_code(self) -> str:
         try:
@@ -151,7 +150,7 @@ class _SubmissionForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         """The hidden field was filled: nobody who sees the page does that."""
-        return bool(str(self.data.get("website", "") or "").strip())
+        return is_bot(self.data)
 
     def submission_fields(self) -> dict[str, Any]:
         """The cleaned data as the service takes it (the honeypot and consent box left out)."""

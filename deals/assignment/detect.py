@@ -23,8 +23,9 @@ from django.db import IntegrityError, transaction
 from common.history import stamp
 from deals.assignment.models import BrokeringConflict, ConflictKind
 from deals.matching.text import term_counts
-from deals.models import ACTIVE_STATES, Deal, DealAchievement, Demand
+from deals.models import ACTIVE_STATES, Achievement, Deal, DealAchievement, Demand
 from deals.notify import conflicts_announce as announce_conflicts
+from records.models import Enterprise
 
 # Two needs of one enterprise whose term vectors are this close describe the same problem
 # (a re-typed or lightly edited copy scores ≥ 0.9; two different needs of one firm < 0.5).
@@ -74,10 +75,31 @@ def _flag(
     return row
 
 
+def _serialise_with_rivals(deal: Deal) -> None:
+    """Two deals opened at the same moment cannot see each other's uncommitted rows, so each
+    would find no rival. Detections that could find each other first lock a row they share: the
+    need's enterprise record (the same need has the same one), else the need itself; then the
+    linked achievements, in id order. The second waits for the first to commit, then sees it.
+    (Always in this order: enterprise or need, then achievements; nothing locks the other way.)"""
+    demand = deal.demand
+    if demand.enterprise_record_id is not None:
+        list(Enterprise.objects.select_for_update().filter(pk=demand.enterprise_record_id))
+    else:
+        list(Demand.objects.select_for_update().filter(pk=demand.pk).values_list("pk"))
+    linked = DealAchievement.objects.filter(deal=deal).values_list("achievement_id", flat=True)
+    list(
+        Achievement.objects.select_for_update()
+        .filter(pk__in=list(linked))
+        .order_by("pk")
+        .values_list("pk")
+    )
+
+
 def conflicts_detect(deal: Deal) -> list[BrokeringConflict]:
     """Flag every open deal that collides with `deal` (itself open); returns the new warnings."""
     if deal.state not in ACTIVE_STATES:
         return []
+    _serialise_with_rivals(deal)
     found: list[BrokeringConflict] = []
     others = Deal.objects.filter(state__in=ACTIVE_STATES).exclude(pk=deal.pk)
 

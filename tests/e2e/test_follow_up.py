@@ -1,6 +1,7 @@
-"""After the signature, in a real browser: the lead broker records implementation milestones on
-the deal page (a refused date comes back with its error next to the field and what was typed),
-and the supervisor finds the deal on the follow-up list."""
+"""After the signature, in a real browser: the lead broker records implementation milestones and
+the money received on the deal page (a refused date comes back with its error next to the field
+and what was typed), and the supervisor finds the deal on the follow-up list, for the late
+milestone only once the payment is in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from contracts.models import Contract
 from followup.models import Milestone
+from payments.models import Payment
 from tests.e2e.conftest import sign_in
 from tests.factories import DealFactory
 from tests.factories_contracts import register_deal
@@ -18,7 +20,7 @@ from tests.factories_contracts import register_deal
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_broker_records_milestones_and_the_supervisor_sees_the_late_one(
+def test_the_broker_records_a_milestone_and_a_payment_and_the_supervisor_sees_what_is_late(
     new_page, live_server, screens, broker, supervisor
 ):
     deal = register_deal(DealFactory(lead_broker=broker, title="随形冷却专利转让"), supervisor)
@@ -69,6 +71,26 @@ def test_the_broker_records_milestones_and_the_supervisor_sees_the_late_one(
     assert "超期" in late.inner_text() and "下一步" in late.inner_text()
     page.locator("#follow-up").screenshot(path=str(screens / "follow-up-milestones.png"))
 
+    # The lump sum fell due on signing and nothing has come in: the panel says so.
+    assert "2,800,000.00" in page.locator("[data-testid=overdue-instalments]").inner_text()
+    payments = page.locator("#payments")
+    payments.locator("summary", has_text="录入一笔到账").click()
+    payments.locator("input[name=received_on]").fill(today.isoformat())
+    payments.locator("input[name=amount]").fill("2800000.00")
+    payments.locator("input[name=payer]").fill("宁波某汽车零部件有限公司")
+    payments.locator("input[name=reference]").fill("NBZH-2026-1202-001")
+    payments.locator("button", has_text="下一步：核对").click()
+    page.wait_for_load_state("domcontentloaded")
+    confirm = page.locator("#payment-confirm")
+    assert "2,800,000.00" in confirm.inner_text()
+    confirm.locator("button", has_text="确认录入").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert "NBZH-2026-1202-001" in page.locator("[data-testid=payments]").inner_text()
+    assert page.locator("#follow-up [data-testid=overdue-instalments]").count() == 0
+    page.screenshot(path=str(screens / "follow-up-deal.png"), full_page=True)
+
+    payment = Payment.objects.get(deal=deal)
+    assert payment.amount == 2800000 and payment.recorded_by == broker
     saved = {m.kind: m for m in Milestone.objects.filter(deal=deal)}
     assert saved["documents_delivered"].actual_on == delivered
     assert saved["acceptance"].planned_on == planned and saved["acceptance"].actual_on is None
@@ -79,4 +101,5 @@ def test_the_broker_records_milestones_and_the_supervisor_sees_the_late_one(
     boss.goto(f"{live_server.url}/follow-up/")
     line = boss.locator(f"tr[data-deal='{deal.pk}']")
     assert "验收" in line.inner_text() and "已超期" in line.inner_text()
+    assert "元" not in line.inner_text()  # paid: no instalment is late any more
     boss.screenshot(path=str(screens / "follow-up-list.png"), full_page=True)

@@ -31,6 +31,7 @@ SUGGESTION = inline_serializer(
         "full": serializers.BooleanField(),
         "reasons": serializers.ListField(child=serializers.CharField()),
     },
+    many=True,
 )
 
 
@@ -52,6 +53,7 @@ def _conflict_fields() -> dict[str, serializers.Field]:
 
 
 CONFLICT = inline_serializer("BrokeringConflict", _conflict_fields())
+CONFLICT_LIST = inline_serializer("BrokeringConflictList", _conflict_fields(), many=True)
 # The queue: a plain list (not paginated), each conflict with the deal it is seen from.
 CONFLICT_ROWS = inline_serializer(
     "BrokeringConflictRow",
@@ -130,7 +132,7 @@ class ConflictsApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=["open", "resolved", "lapsed"])],
-        responses=CONFLICT,
+        responses=CONFLICT_LIST,
     )
     def get(self, request: AuthedRequest, pk: int) -> Response:
         deal = deal_get_for_user(user=request.user, deal_id=pk)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from brokers.models import Role, User
 from deals.extensions import with_deal_fields
@@ -156,19 +160,49 @@ def _deal_row_events(deal: Deal) -> list[dict[str, object]]:
                 )
             )
         else:
-            changed = [
-                c.field
+            changes = [
+                c
                 for c in row.diff_against(previous).changes
-                if c.field not in ("updated_at", "paused_at", "due_at")
+                if c.field not in ("updated_at", "paused_at", "due_at", "state_entered_at")
             ]
-            if changed:
+            if changes:
                 events.append(
                     _event(
-                        row.history_date, row.history_user, "edited", comment=reason, fields=changed
+                        row.history_date,
+                        row.history_user,
+                        "edited",
+                        comment=reason,
+                        fields=[c.field for c in changes],
+                        changes=[_change(c.field, c.old, c.new) for c in changes],
                     )
                 )
         previous = row
     return events
+
+
+def _change(field_name: str, old: object, new: object) -> dict[str, str]:
+    """One edited field as people read it: its label, and the old and new values shown as the
+    page shows them (a choice's label, a person's or a need's name)."""
+    field = Deal._meta.get_field(field_name)
+    return {
+        "field": field_name,
+        "label": str(getattr(field, "verbose_name", field_name)),
+        "old": _shown(field, old),
+        "new": _shown(field, new),
+    }
+
+
+def _shown(field: Any, value: object) -> str:
+    if value in (None, ""):
+        return "—"
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        found = field.related_model._default_manager.filter(pk=value).first()
+        return str(found) if found is not None else f"#{value}"
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
 
 
 def _request_events(deal: Deal) -> list[dict[str, object]]:

@@ -81,7 +81,7 @@ MATCH_CANDIDATES = 5
 HISTORY_LABELS = {
     "created": gettext_lazy("创建项目"),
     "requested": gettext_lazy("申请变更"),
-    "approved": gettext_lazy("批准"),
+    "approved": gettext_lazy("批准并变更阶段"),
     "rejected": gettext_lazy("驳回"),
     "withdrawn": gettext_lazy("撤回申请"),
     "moved": gettext_lazy("阶段变更"),
@@ -327,26 +327,47 @@ def achievements(request: HttpRequest) -> HttpResponse:
 
 
 def history_rows(deal: Any) -> list[dict[str, Any]]:
-    rows = []
+    """The deal's history as its page reads it: newest first, one row per event (an approval and
+    the move it made are one row), in Chinese, edits with their old → new values."""
     events: list[dict[str, Any]] = deal_history(deal)  # type: ignore[assignment]
+    rows: list[dict[str, Any]] = []
     for event in events:
         code = str(event["event"])
-        move = ""
-        if event.get("from_state") and event.get("to_state"):
-            move = f"{DealState(event['from_state']).label} → {DealState(event['to_state']).label}"
-        elif event.get("to_state"):
-            move = str(DealState(event["to_state"]).label)
+        if code == "moved" and rows and _is_the_approved_move(rows[-1], event):
+            continue  # the approval row just before says it already
         rows.append(
             {
                 "at": event["at"],
                 "actor": (event.get("actor") or {}).get("name", ""),
                 "label": event.get("label") or HISTORY_LABELS.get(code, code),
                 "code": code,
-                "move": move,
+                "move": _move_text(event),
                 "comment": event.get("comment", ""),
+                "changes": event.get("changes", []),
+                "from_state": event.get("from_state"),
+                "to_state": event.get("to_state"),
             }
         )
+    rows.reverse()
     return rows
+
+
+def _move_text(event: dict[str, Any]) -> str:
+    if event.get("from_state") and event.get("to_state"):
+        return f"{DealState(event['from_state']).label} → {DealState(event['to_state']).label}"
+    if event.get("to_state"):
+        return str(DealState(event["to_state"]).label)
+    return ""
+
+
+def _is_the_approved_move(previous: dict[str, Any], moved: dict[str, Any]) -> bool:
+    """The move recorded in the same transaction as the approval before it (same stages)."""
+    return (
+        previous["code"] == "approved"
+        and previous["from_state"] == moved.get("from_state")
+        and previous["to_state"] == moved.get("to_state")
+        and abs((moved["at"] - previous["at"]).total_seconds()) < 5
+    )
 
 
 def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:

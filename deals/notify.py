@@ -59,6 +59,18 @@ def _deal_url_maker() -> Callable[[int], str]:
     return lambda deal_id: f"{head}{deal_id}{tail}"
 
 
+def decided_key(request_id: int) -> str:
+    """The key of a "request decided" notification (one per request and requester)."""
+    return f"request-{request_id}-decided"
+
+
+def request_id_of(key: str) -> int | None:
+    """`decided_key`'s request id back, None for any other key."""
+    head, _sep, rest = key.partition("-")
+    number, _sep, tail = rest.partition("-")
+    return int(number) if head == "request" and tail == "decided" and number.isdigit() else None
+
+
 def request_saved(sender: Any, instance: TransitionRequest, created: bool, **kwargs: Any) -> None:
     deal = instance.deal
     target = DealState(instance.target).label
@@ -89,7 +101,7 @@ def request_saved(sender: Any, instance: TransitionRequest, created: bool, **kwa
             recipients=[instance.requested_by_id],
             kind=kinds.REQUEST_DECIDED,
             text=text,
-            key=f"request-{instance.pk}-decided",
+            key=decided_key(instance.pk),
             deal_id=deal.pk,
             url=_deal_url(deal.pk),
         )

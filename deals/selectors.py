@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -21,6 +22,9 @@ from deals.models import (
     TransitionRequest,
     with_overdue,
 )
+from deals.notify import request_id_of
+from notifications import kinds
+from notifications.services import unread_for_deals
 
 
 def deals_visible_to(user: User) -> QuerySet[Deal]:
@@ -282,3 +286,23 @@ def deal_history(deal: Deal) -> list[dict[str, object]]:
         events.extend(source(deal))
     events.sort(key=lambda e: (e["at"], _EVENT_ORDER.get(str(e["event"]), 5)))
     return events
+
+
+# --- decisions the broker has not seen yet ---------------------------------------------------------
+
+
+def unseen_decisions(user: User, deal_ids: Iterable[int]) -> dict[int, list[Any]]:
+    """{deal_id: [(notification, request), …]} for the decisions on this person's requests that
+    they have not seen yet (their "request decided" notification is unread), newest first. The
+    board marks such a card and the deal page shows a banner until the person has seen it."""
+    notes = unread_for_deals(user=user, kind=kinds.REQUEST_DECIDED, deal_ids=deal_ids)
+    request_ids = {n.pk: request_id_of(n.key) for n in notes}
+    requests = TransitionRequest.objects.select_related("decided_by").in_bulk(
+        [i for i in request_ids.values() if i is not None]
+    )
+    out: dict[int, list[Any]] = {}
+    for note in notes:
+        found = requests.get(request_ids[note.pk] or 0)
+        if found is not None and note.deal_id is not None:
+            out.setdefault(note.deal_id, []).append((note, found))
+    return out

@@ -68,7 +68,9 @@ from deals.selectors import (
     deal_list_for_user,
     deals_visible_to,
     requests_visible_to,
+    unseen_decisions,
 )
+from notifications.services import notifications_mark_read
 
 BOARD_STATES = [*ACTIVE_STATES, DealState.REGISTERED]
 # A column longer than this is cut; the table view lists everything, paginated.
@@ -145,6 +147,7 @@ def board(request: HttpRequest) -> HttpResponse:
             deals = deals.filter(overdue_q(now))
         page = paginate(request, deals.order_by("due_at", "-id"), 50)
         attach_deal_flags(page.object_list)
+        _mark_unseen_decisions(user, list(page.object_list))
         context.update({"page": page, "state": state, "overdue": request.GET.get("overdue")})
         return render(request, "deals/board.html", context)
 
@@ -159,6 +162,7 @@ def board(request: HttpRequest) -> HttpResponse:
         pending += bool(deal.pending_requests)  # type: ignore[attr-defined]
         columns[deal.state].append(deal)
     attach_deal_flags(d for s in BOARD_STATES for d in columns[s][:BOARD_COLUMN_LIMIT])
+    _mark_unseen_decisions(user, [d for s in BOARD_STATES for d in columns[s][:BOARD_COLUMN_LIMIT]])
     context.update(
         {
             "columns": [
@@ -477,6 +481,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         # A form of a higher app (the contract's) that failed, for the composing view to bind.
         "stashed": (stashed_name, stashed_data),
         "history": history_rows(deal),
+        "decisions": _decisions_seen_now(user, deal),
         "search": search,
         "search_results": search_results,
         "stages": [
@@ -492,6 +497,22 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
             for i, s in enumerate(stages)
         ],
     }
+
+
+def _decisions_seen_now(user: User, deal: Deal) -> list[TransitionRequest]:
+    """The decisions on this person's requests they have not seen yet: shown as a banner at the
+    top of the deal page this once (seeing the page is seeing them)."""
+    unseen = unseen_decisions(user, [deal.pk]).get(deal.pk, [])
+    notifications_mark_read(user=user, ids=[note.pk for note, _request in unseen])
+    return [request for _note, request in unseen]
+
+
+def _mark_unseen_decisions(user: User, deals: list[Deal]) -> None:
+    """Each card of a deal with a decision this person has not seen gets `unseen_decision`."""
+    unseen = unseen_decisions(user, [d.pk for d in deals])
+    for deal in deals:
+        found = unseen.get(deal.pk)
+        deal.unseen_decision = found[0][1] if found else None  # type: ignore[attr-defined]
 
 
 # --- the deal page's actions ------------------------------------------------------------------

@@ -176,6 +176,22 @@ def notification_mark_read(*, notification: Notification, user: User) -> Notific
     return notification
 
 
+def unread_for_deals(*, user: User, kind: str, deal_ids: Iterable[int]) -> list[Notification]:
+    """This person's unread notifications of one kind about these deals, newest first."""
+    return list(
+        Notification.objects.filter(
+            user=user, kind=kind, deal_id__in=list(deal_ids), read_at__isnull=True
+        ).order_by("-created_at", "-id")
+    )
+
+
+def notifications_mark_read(*, user: User, ids: Iterable[int]) -> int:
+    """Mark these of the person's notifications read (seen where they were shown)."""
+    return Notification.objects.filter(user=user, pk__in=list(ids), read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()

@@ -1,5 +1,6 @@
 """A per-address limit for the public doors (submissions, challenge proposals): at most N posts
-per window from one address, counted in the cache as a sliding window of timestamps.
+per window from one address, counted in the cache (shared by the processes when CACHE_URL names
+a Redis) in buckets of a sixtieth of the window: a post is forgotten 59–60 minutes later.
 
 The clock is a parameter (`clock`, seconds since the epoch): tests hand in one they move, and
 the default reads `time.time` when called (so time-travel libraries reach it too). Pages and the
@@ -9,6 +10,7 @@ API ask the same limiter; over the limit the API answers 429 `rate_limited` with
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -61,16 +63,26 @@ class AddressRateLimit:
         return parse_rate(raw or self.default)
 
     def hit(self, request: HttpRequest) -> bool:
-        """Count this request; False when the address has used up its allowance (not counted)."""
+        """Count this request; False when the address has used up its allowance (not counted).
+
+        The window is kept as 60 buckets (one minute each for an hour), each an atomic counter in
+        the cache: a request first increments its bucket, then sums the window, so parallel posts
+        from one address can never all slip under the limit between a read and a write."""
         allowed, window = self._limit()
-        key = f"ratelimit:{self.scope}:{client_ip(request) or 'unknown'}"
-        now = self.clock()
-        recent = [t for t in cache.get(key, []) if t > now - window]
-        if len(recent) >= allowed:
-            cache.set(key, recent, window)
+        step = max(1, window // 60)
+        current = int(self.clock() // step)
+        prefix = f"ratelimit:{self.scope}:{client_ip(request) or 'unknown'}:"
+        key = f"{prefix}{current}"
+        cache.add(key, 0, window + step)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, window + step)
+        buckets = [f"{prefix}{i}" for i in range(current - window // step + 1, current + 1)]
+        if sum(cache.get_many(buckets).values()) > allowed:
+            with contextlib.suppress(ValueError):  # the bucket may just have expired
+                cache.decr(key)  # a refused post does not use up the allowance
             return False
-        recent.append(now)
-        cache.set(key, recent, window)
         return True
 
     def message(self) -> str:

@@ -296,3 +296,28 @@ def test_triage_input_is_checked_too(public, api, supervisor):
     assert client.get("/api/v1/submissions/", {"status": "bogus"}).status_code == 400
     assert client.get(f"/api/v1/submissions/{2**70}/").status_code == 404
     assert Submission.objects.get().status == "pending"
+
+
+def test_a_parallel_flood_from_one_address_gets_exactly_its_allowance(clock):
+    """Sixty posts at the same instant from one address: ten pass, never more (the counter is
+    incremented before it is read, so no two posts both see room for one)."""
+    import threading
+
+    from django.test import RequestFactory
+
+    from intake.api import SUBMISSION_LIMIT
+
+    request = RequestFactory().post("/needs/submit/", REMOTE_ADDR="10.7.7.7")
+    barrier = threading.Barrier(60)
+    passed: list[bool] = []
+
+    def post() -> None:
+        barrier.wait()
+        passed.append(SUBMISSION_LIMIT.hit(request))
+
+    threads = [threading.Thread(target=post) for _i in range(60)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert passed.count(True) == 10 and len(passed) == 60

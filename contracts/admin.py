@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin import ReadOnlyAdminMixin
-from contracts.models import Contract, ContractDocument, ExchangeRegistration
+from contracts.models import Contract, ContractAttachment, ContractDocument, ExchangeRegistration
 
 
 class DocumentInline(admin.TabularInline):
@@ -62,3 +62,13 @@ class ExchangeRegistrationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     ]
     list_filter = ["exchange"]
     search_fields = ["registration_number", "certificate_number", "contract__number"]
+
+
+@admin.register(ContractAttachment)
+class ContractAttachmentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Metadata only: the file itself leaves through the deal-checking download view."""
+
+    list_display = ["filename", "kind", "contract", "size", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind"]
+    search_fields = ["filename", "sha256", "contract__number"]
+    exclude = ["file"]

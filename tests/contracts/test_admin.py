@@ -1,5 +1,7 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from contracts import services
 from tests.factories_contracts import ContractFactory, record_registration, sign_contract
 
 pytestmark = pytest.mark.django_db
@@ -11,6 +13,12 @@ def test_admin_lists_and_shows_contracts_documents_registrations_and_history(
     contract = sign_contract(ContractFactory(deal=deal))
     registration = record_registration(contract)
     document = contract.documents.get()
+    attachment = services.attachment_add(
+        contract=contract,
+        actor=deal.lead_broker,
+        kind="signed_scan",
+        file=SimpleUploadedFile("盖章页.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
     client.force_login(admin_user)
     for url in (
         "/admin/contracts/contract/",
@@ -21,6 +29,8 @@ def test_admin_lists_and_shows_contracts_documents_registrations_and_history(
         "/admin/contracts/exchangeregistration/",
         f"/admin/contracts/exchangeregistration/{registration.pk}/change/",
         f"/admin/contracts/exchangeregistration/{registration.pk}/history/",
+        "/admin/contracts/contractattachment/",
+        f"/admin/contracts/contractattachment/{attachment.pk}/change/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -337,3 +337,46 @@ def test_the_draft_form_shows_all_its_errors_at_once_with_the_input_kept(broker,
     assert f'value="{(today - dt.timedelta(days=1)).isoformat()}"' in html
     assert 'value="250000"' in html
     assert not Contract.objects.filter(deal=deal).exists()
+
+
+def test_a_draft_edited_on_the_page_refills_the_articles_never_edited(broker, supervisor):
+    deal = walk_to(DealFactory(lead_broker=broker), DealState.AGREEMENT, supervisor)
+    client = signed_in(broker)
+    client.post(f"/deals/{deal.pk}/contract/", draft_data(kind="service:brokerage"))
+    contract = Contract.objects.get(deal=deal)
+    html = client.get(f"/deals/{deal.pk}/").content.decode()
+    assert f'action="/contracts/{contract.pk}/edit/"' in html
+    assert 'value="2800000.00"' in html  # the edit form shows the draft
+
+    response = client.post(
+        f"/contracts/{contract.pk}/edit/",
+        draft_data(kind="service:brokerage", amount="3000000", technology_amount="2700000"),
+    )
+    assert response["Location"].endswith("#contract")
+    contract.refresh_from_db()
+    assert contract.amount == 3000000 and contract.revision == 2
+    assert "¥3,000,000.00" in contract.clauses["price_payment"]
+    assert "寻找、联系技术合作方" in contract.clauses["subject"]
+
+
+def test_an_attachment_refused_on_the_page_says_why_at_the_file_field(broker, supervisor):
+    contract = signed_contract(broker, supervisor)
+    client = signed_in(broker)
+    response = client.post(
+        f"/contracts/{contract.pk}/attachments/",
+        {"kind": "signed_scan", "file": SimpleUploadedFile("盖章页.jpg", b"GIF89a" + b"0" * 99)},
+    )
+    assert response["Location"].endswith("#contract-attachments")
+    html = client.get(response["Location"]).content.decode()
+    errors = errors_of(html)
+    assert len(errors) == 1 and "盖章页.jpg" in errors[0] and "扩展名" in errors[0]
+    assert "未保存" in html.split('id="contract-attachments"')[1]
+    assert not ContractAttachment.objects.exists()
+
+    ok = client.post(
+        f"/contracts/{contract.pk}/attachments/",
+        {"kind": "signed_scan", "file": png_file(), "note": "三方盖章页"},
+        follow=True,
+    )
+    assert "附件已上传" in ok.content.decode().split('id="contract-attachments"')[1]
+    assert ContractAttachment.objects.get().note == "三方盖章页"

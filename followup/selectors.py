@@ -45,6 +45,9 @@ class MilestoneRow:
         return self.actual_on is None and self.planned_on is not None and self.planned_on < today
 
 
+_AUTHOR = Milestone._meta.get_field("updated_by")
+
+
 def milestone_rows(milestones: list[Milestone]) -> list[MilestoneRow]:
     """The four milestones in their order, recorded values filled in."""
     by_kind = {m.kind: m for m in milestones}
@@ -55,7 +58,14 @@ def milestone_rows(milestones: list[Milestone]) -> list[MilestoneRow]:
             MilestoneRow(kind)
             if m is None
             else MilestoneRow(
-                kind, m.planned_on, m.actual_on, m.note, m.pk, m.updated_by, m.updated_at
+                kind,
+                m.planned_on,
+                m.actual_on,
+                m.note,
+                m.pk,
+                # Only when the query fetched it: a list of 10^4 deals must not load each author.
+                m.updated_by if _AUTHOR.is_cached(m) else None,
+                m.updated_at,
             )
         )
     return rows
@@ -127,7 +137,7 @@ def follow_up_items(user: User, today: dt.date | None = None) -> list[FollowUpIt
     deals = list(
         deals_visible_to(user)
         .filter(state=DealState.REGISTERED)
-        .select_related("demand", "lead_broker", "organisation")
+        .select_related("demand", "lead_broker")
         .order_by("id")
     )
     ids = [d.pk for d in deals]
@@ -138,7 +148,9 @@ def follow_up_items(user: User, today: dt.date | None = None) -> list[FollowUpIt
         )
     }
     milestones: dict[int, list[Milestone]] = {}
-    for m in Milestone.objects.filter(deal_id__in=ids):
+    for m in Milestone.objects.filter(deal_id__in=ids).only(
+        "id", "deal_id", "kind", "planned_on", "actual_on", "note", "updated_at"
+    ):
         milestones.setdefault(m.deal_id, []).append(m)
     closed = set(
         Outcome.objects.filter(

@@ -197,8 +197,13 @@ def registrations_sweep_overdue(*, today: dt.date | None = None) -> int:
     fresh = [d for key, d in keys.items() if key not in announced]
     deals = Deal.objects.in_bulk([d.deal_id for d in fresh])
     items: list[tuple[Recipients, Note]] = []
+    supervisors: dict[int | None, list[int]] = {}
     for found in fresh:
         deal = deals[found.deal_id]
+        if deal.organisation_id not in supervisors:  # one query per organisation, not per deal
+            supervisors[deal.organisation_id] = list(
+                supervisors_of(deal.organisation_id).values_list("id", flat=True)
+            )
         text = _(
             "“%(title)s”的合同已超过登记期限（%(due)s 到期，签订于 %(signed)s），请尽快办理技术合同认定登记。"
         ) % {
@@ -206,7 +211,7 @@ def registrations_sweep_overdue(*, today: dt.date | None = None) -> int:
             "due": found.due_on,
             "signed": found.signed_on,
         }
-        recipients = [deal.lead_broker_id, *supervisors_of(deal.organisation_id)]
+        recipients = [deal.lead_broker_id, *supervisors[deal.organisation_id]]
         items.append(
             (
                 recipients,

@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
     if not isinstance(user, User):  # signed out
         return sign_in(request)
     if user.is_admin:
-        return render(request, "pages/admin_home.html", deal_views.queue_context(user))
+        return render(request, "pages/admin_home.html", deal_views.queue_context(user, request))
     if user.is_supervisor:
         return deal_views.queue(request)
     if user.is_finance:

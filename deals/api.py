@@ -607,6 +607,31 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class StrictIdField(serializers.IntegerField):
+    """A JSON integer id: no strings, floats or booleans slipped through as numbers."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BulkApproveSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=StrictIdField(min_value=1, max_value=2**63 - 1),
+        allow_empty=False,
+        max_length=services.BULK_APPROVE_MAX,
+    )
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class BulkFailureSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    blockers = serializers.ListField(child=serializers.CharField())
+
+
 class TransitionRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
     deal = IdFilter(field_name="deal_id")
@@ -641,6 +666,37 @@ class TransitionRequestViewSet(
             comment=data.validated_data.get("comment", ""),
         )
         return Response(TransitionRequestSerializer(decided).data)
+
+    @extend_schema(
+        request=BulkApproveSerializer,
+        responses={
+            200: inline_serializer(
+                "BulkApproveResult",
+                {
+                    "approved": TransitionRequestSerializer(many=True),
+                    "failures": BulkFailureSerializer(many=True),
+                },
+            )
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-approve")
+    def bulk_approve(self, request: Request) -> Response:
+        """Approve several requests; each on its own (one refusal does not undo the others)."""
+        # Who may decide at all is settled before the body is read.
+        permissions.may_see_queue.require(request.user)  # type: ignore[arg-type]
+        data = BulkApproveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.request_approve_bulk(
+            request_ids=data.validated_data["ids"],
+            actor=request.user,  # type: ignore[arg-type]
+            comment=data.validated_data.get("comment", ""),
+        )
+        return Response(
+            {
+                "approved": TransitionRequestSerializer(result.approved, many=True).data,
+                "failures": result.failures,
+            }
+        )
 
     @extend_schema(request=RejectSerializer, responses={200: TransitionRequestSerializer})
     @action(detail=True, methods=["post"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,12 +22,13 @@ from common.exceptions import (
     ConcurrentUpdate,
     ConditionsUnmet,
     Conflict,
+    DomainError,
     RequestPending,
     TransitionNotAllowed,
     ValidationFailed,
 )
 from common.history import stamp as _stamp
-from deals import budgets, permissions
+from deals import budgets, permissions, selectors
 from deals import notify as deal_notify
 from deals.assignment.detect import conflicts_detect, conflicts_detect_for_demand
 from deals.budgets import request_is_unanswered, stage_due_at
@@ -573,6 +575,62 @@ def request_approve(*, request_id: int, actor: User, comment: str = "") -> Trans
     except ConcurrentTransition as exc:
         raise ConcurrentUpdate(_("项目刚被别人修改过，请刷新后重试。")) from exc
     return request
+
+
+BULK_APPROVE_MAX = 100
+
+
+@dataclass
+class BulkApproval:
+    """What a bulk approval did: the requests approved and, per refused id, why."""
+
+    approved: list[TransitionRequest] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def request_approve_bulk(*, request_ids: list[int], actor: User, comment: str = "") -> BulkApproval:
+    """Approve each request on its own, through `request_approve` (four eyes and conditions
+    checked, one transaction each): a refusal is reported and does not undo the others.
+
+    A request the actor may not see is reported as not found, exactly like one that does not
+    exist, so the answer never reveals another organisation's requests.
+    """
+    permissions.may_see_queue.require(actor)
+    if len(request_ids) > BULK_APPROVE_MAX:
+        raise ValidationFailed(
+            _("一次最多批准 %(max)s 条申请，请分批提交。") % {"max": BULK_APPROVE_MAX},
+            code="too_many",
+        )
+    ids = list(dict.fromkeys(request_ids))  # a repeated id is approved (or refused) once
+    visible = set(
+        selectors.requests_visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    result = BulkApproval()
+    not_found = _("未找到该申请，或您无权查看。")
+    for request_id in ids:
+        if request_id not in visible:
+            result.failures.append(
+                {"id": request_id, "code": "not_found", "message": not_found, "blockers": []}
+            )
+            continue
+        try:
+            result.approved.append(
+                request_approve(request_id=request_id, actor=actor, comment=comment)
+            )
+        except TransitionRequest.DoesNotExist:
+            result.failures.append(
+                {"id": request_id, "code": "not_found", "message": not_found, "blockers": []}
+            )
+        except DomainError as exc:
+            result.failures.append(
+                {
+                    "id": request_id,
+                    "code": exc.code,
+                    "message": str(exc.message),
+                    "blockers": [str(b) for b in exc.blockers],
+                }
+            )
+    return result
 
 
 @transaction.atomic

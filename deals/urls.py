@@ -8,6 +8,7 @@ from deals import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("board/", views.board, name="board"),
     path("queue/", views.queue, name="queue"),
+    path("queue/bulk-approve/", views.queue_bulk_approve, name="queue-bulk-approve"),
     path("needs/", views.needs, name="needs"),
     path("needs/<int:demand_id>/take/", views.need_take, name="need-take"),
     path("achievements/", views.achievements, name="achievements"),

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -188,8 +189,16 @@ def board(request: HttpRequest) -> HttpResponse:
 # --- the supervisor's approval queue -----------------------------------------------------------
 
 
-def queue_context(user: User) -> dict[str, Any]:
+# The last bulk approval's refusals, kept in the session across the redirect back to the queue
+# (post/redirect/get) so that each is shown next to its row.
+BULK_RESULT = "queue_bulk_failures"
+
+
+def queue_context(user: User, request: HttpRequest | None = None) -> dict[str, Any]:
     now = timezone.now()
+    refused: dict[str, dict[str, Any]] = {}
+    if request is not None:
+        refused = request.session.pop(BULK_RESULT, None) or {}
     answer_budget = dt.timedelta(hours=settings.REQUEST_ANSWER_BUDGET_HOURS)
     pending = list(
         requests_visible_to(user)
@@ -202,6 +211,7 @@ def queue_context(user: User) -> dict[str, Any]:
         late_count += item.late  # type: ignore[attr-defined]
         item.mine = item.requested_by_id == user.pk  # type: ignore[attr-defined]
         item.can_decide = permissions.may_decide(user, item)  # type: ignore[attr-defined]
+        item.refused = refused.get(str(item.pk))  # type: ignore[attr-defined]
     stalled = list(
         deals_visible_to(user)
         .filter(overdue_q(now))
@@ -234,7 +244,55 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not permissions.may_see_queue(user):
         messages.info(request, _("审批队列仅对主管开放；这里是您的项目看板。"))
         return redirect("board")
-    return render(request, "deals/queue.html", queue_context(user))
+    return render(request, "deals/queue.html", queue_context(user, request))
+
+
+@login_required
+@require_POST
+def queue_bulk_approve(request: HttpRequest) -> HttpResponse:
+    """The queue's "批准所选": each ticked request approved on its own; refusals shown per row."""
+    user = _user(request)
+    back = reverse("queue")
+    if not permissions.may_see_queue(user):
+        messages.error(request, str(permissions.may_see_queue.denied))
+        return redirect("board")
+    raw = request.POST.getlist("ids")
+    if not raw:
+        messages.error(request, _("请先勾选要批准的申请。"))
+        return redirect_back(request, back)
+    try:
+        ids = [int(value) for value in raw]
+    except ValueError:
+        messages.error(request, _("所选申请编号无效，请刷新页面后重新勾选。"))
+        return redirect_back(request, back)
+    if any(not 0 < i < 2**63 for i in ids):
+        messages.error(request, _("所选申请编号无效，请刷新页面后重新勾选。"))
+        return redirect_back(request, back)
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        result = services.request_approve_bulk(request_ids=ids, actor=user, comment=comment)
+    except DomainError as exc:
+        report_domain_error(request, exc)
+        return redirect_back(request, back)
+    if result.approved:
+        messages.success(request, _("已批准 %(n)s 条申请。") % {"n": len(result.approved)})
+    if result.failures:
+        items = format_html_join(
+            "",
+            "<li>#{}：{}</li>",
+            ((f["id"], f["message"]) for f in result.failures),
+        )
+        messages.error(
+            request,
+            format_html(
+                "{}<ul>{}</ul>",
+                _("%(n)s 条未能批准：") % {"n": len(result.failures)},
+                items,
+            ),
+        )
+        request.session[BULK_RESULT] = {str(f["id"]): f for f in result.failures}
+    return redirect_back(request, back)
 
 
 # --- the needs pool: a broker takes a need and opens a deal -------------------------------------

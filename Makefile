@@ -11,7 +11,7 @@ PG_URL  ?= postgresql://postgres@127.0.0.1:5432/dealdesk
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test lint bench worker demo clean
+.PHONY: help install run serve test lint bench loadtest worker demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench: install ## benchmarks, each printing its figure against its target
 demo: install ## migrate and load the Chinese demo data only (idempotent); prints the demo logins
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+
+loadtest: install ## 50 users for 60 s (locust, loopback) against gunicorn + a worker on PostgreSQL/Redis; p95, errors, invariants
+	$(BIN)/python -m bench.loadtest
 
 worker: install ## a Celery worker on $$REDIS_URL
 	DEBUG=$${DEBUG:-1} $(BIN)/celery -A config worker -l info --concurrency 2 --max-tasks-per-child 50

@@ -196,6 +196,12 @@ def main() -> bool:
     from django.core.management import call_command
     from django.db import connection
 
+    from config.celery import app
+
+    # As deployed: the batch runs in a worker and the notifications' e-mail task it sends goes
+    # to the queue (here the in-memory broker, never consumed) instead of running inline.
+    app.conf.task_always_eager = False
+
     try:
         call_command("migrate", verbosity=0)
         connection.ensure_connection()

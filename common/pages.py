@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -106,6 +107,31 @@ def pop_stashed_form(request: HttpRequest) -> tuple[str, dict[str, str]]:
 def paginate(request: HttpRequest, items: Any, per_page: int) -> Page[Any]:
     """The `?page=` page of `items` (a bad or too large page number gives the first or last)."""
     return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def sortable(
+    request: HttpRequest, items: QuerySet[Any], columns: dict[str, str], default: list[str]
+) -> tuple[QuerySet[Any], dict[str, dict[str, str]]]:
+    """Order `items` by the `?sort=` column (`due`, or `-due` for descending; only the names in
+    `columns`, which map to model fields) and give each column its header link: the same query
+    string with that column's sort, reversed when it is the current one, and an arrow."""
+    asked = request.GET.get("sort", "")
+    descending = asked.startswith("-")
+    name = asked[1:] if descending else asked
+    if name in columns:
+        field = columns[name]
+        items = items.order_by(f"-{field}" if descending else field, "-id")
+    else:
+        items = items.order_by(*default)
+        name = ""
+    headers = {}
+    for column in columns:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{column}" if column == name and not descending else column
+        arrow = ("↓" if descending else "↑") if column == name else ""
+        headers[column] = {"href": f"?{query.urlencode()}", "arrow": arrow}
+    return items, headers
 
 
 def query_id(raw: str) -> int | None:

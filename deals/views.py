@@ -33,6 +33,7 @@ from common.pages import (
     query_id,
     redirect_back,
     report_domain_error,
+    sortable,
     stash_form,
 )
 from deals import permissions, services
@@ -79,6 +80,14 @@ BOARD_COLUMN_LIMIT = 60
 # Registered deals stay on the board for this long, then live in the table view only.
 BOARD_REGISTERED_DAYS = 90
 OPTION_ORDER = {"forward": 0, "back": 1, "lost": 2}
+# The board's table view sorts by these columns (`?sort=due`, `?sort=-due`).
+TABLE_SORTS = {
+    "title": "title",
+    "enterprise": "demand__enterprise",
+    "state": "state",
+    "entered": "state_entered_at",
+    "due": "due_at",
+}
 MATCH_CANDIDATES = 5
 # What each history event code reads as on the page.
 HISTORY_LABELS = {
@@ -146,7 +155,11 @@ def board(request: HttpRequest) -> HttpResponse:
             deals = deals.filter(state=state)
         if request.GET.get("overdue") == "1":
             deals = deals.filter(overdue_q(now))
-        page = paginate(request, deals.order_by("due_at", "-id"), 50)
+        if request.GET.get("pending") == "1":
+            deals = deals.filter(transition_requests__status=RequestStatus.PENDING).distinct()
+        deals, headers = sortable(request, deals, TABLE_SORTS, ["due_at", "-id"])
+        context["headers"] = headers
+        page = paginate(request, deals, 50)
         attach_deal_flags(page.object_list)
         _mark_unseen_decisions(user, list(page.object_list))
         context.update({"page": page, "state": state, "overdue": request.GET.get("overdue")})

@@ -134,41 +134,48 @@ def follow_up_items(user: User, today: dt.date | None = None) -> list[FollowUpIt
     A deal whose outcome is recorded as completed or failed is no longer chased for milestones
     (there is nothing left to happen); its instalments still are."""
     today = today or timezone.localdate()
-    deals = list(
+    # Plain values first (10^4 registered deals, 4·10^4 milestones); model instances only for the
+    # deals that end up on the list.
+    ids = list(
         deals_visible_to(user)
         .filter(state=DealState.REGISTERED)
-        .select_related("demand", "lead_broker")
         .order_by("id")
+        .values_list("id", flat=True)
     )
-    ids = [d.pk for d in deals]
     contracts = {
         c.deal_id: c
         for c in Contract.objects.filter(deal_id__in=ids, is_current=True).only(
             "id", "deal_id", "number", "payment_schedule", "amount", "signed_on", "status"
         )
     }
-    milestones: dict[int, list[Milestone]] = {}
-    for m in Milestone.objects.filter(deal_id__in=ids).only(
-        "id", "deal_id", "kind", "planned_on", "actual_on", "note", "updated_at"
-    ):
-        milestones.setdefault(m.deal_id, []).append(m)
+    recorded: dict[int, dict[str, MilestoneRow]] = {}
+    for deal_id, kind, planned_on, actual_on, note in Milestone.objects.filter(
+        deal_id__in=ids
+    ).values_list("deal_id", "kind", "planned_on", "actual_on", "note"):
+        recorded.setdefault(deal_id, {})[kind] = MilestoneRow(kind, planned_on, actual_on, note)
     closed = set(
         Outcome.objects.filter(
             deal_id__in=ids, result__in=[OutcomeResult.COMPLETED, OutcomeResult.FAILED]
         ).values_list("deal_id", flat=True)
     )
     received = received_totals(ids)
-    items = []
-    for deal in deals:
-        contract = contracts.get(deal.pk)
-        rows = milestone_rows(milestones.get(deal.pk, []))
-        upcoming = next_milestone(rows) if deal.pk not in closed else None
+    found = []
+    for deal_id in ids:
+        contract = contracts.get(deal_id)
+        mine = recorded.get(deal_id, {})
+        rows = [mine.get(kind) or MilestoneRow(kind) for kind in MILESTONE_ORDER]
+        upcoming = next_milestone(rows) if deal_id not in closed else None
         late_milestone = upcoming is not None and upcoming.overdue(today)
         instalments = (
-            overdue_instalments(contract, received[deal.pk], today) if contract is not None else []
+            overdue_instalments(contract, received[deal_id], today) if contract is not None else []
         )
         if late_milestone or instalments:
-            items.append(FollowUpItem(deal, contract, upcoming, late_milestone, instalments))
+            found.append((deal_id, contract, upcoming, late_milestone, instalments))
+    deals = Deal.objects.select_related("demand", "lead_broker").in_bulk([f[0] for f in found])
+    items = [
+        FollowUpItem(deals[deal_id], contract, upcoming, late, instalments)
+        for deal_id, contract, upcoming, late, instalments in found
+    ]
 
     def since(item: FollowUpItem) -> dt.date:
         dates = [i.due_on for i in item.instalments if i.due_on is not None]

@@ -90,9 +90,10 @@ def dashboard(request: AuthedHttpRequest) -> HttpResponse:
 def dashboard_csv(request: AuthedHttpRequest, key: str) -> HttpResponse:
     if not may_see_dashboard(request.user):
         raise PermissionDenied
-    scope, status = _scope(request)
-    if status != 200:
-        return HttpResponse(status=400)
+    try:
+        scope = scope_from_params(request.user, request.GET)
+    except ValidationFailed as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
     build = SUPERVISOR.get(key) or (
         FINANCE.get(key) if may_see_finance_view(request.user) else None
     )

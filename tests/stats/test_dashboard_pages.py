@@ -107,3 +107,10 @@ def test_finance_sees_outstanding_rewards(client, finance, figures):
     client.force_login(finance)
     html = client.get(f"/dashboard/?{PERIOD}").content.decode()
     assert 'id="finance"' in html and 'id="table-outstanding"' in html
+
+
+def test_a_csv_with_bad_dates_is_a_400_that_says_why(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get("/dashboard/funnel.csv?from=2026-05-01&to=2026-04-01")
+    assert response.status_code == 400
+    assert "from" in response.content.decode()

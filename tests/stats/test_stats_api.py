@@ -147,3 +147,21 @@ def test_the_xlsx_export_holds_the_same_figures_as_numbers(api, supervisor, figu
     assert totals["服务企业（家）"] == 2
     months = list(book["按月"].iter_rows(min_row=2, values_only=True))
     assert [m[0] for m in months] == ["2026-03", "2026-04"]
+
+
+def test_a_user_without_organisation_is_refused_with_a_reason_and_an_expert_never_sees_it(api):
+    from brokers.models import Role
+    from tests.factories import UserFactory
+
+    loner = UserFactory(role=Role.SUPERVISOR, organisation=None)
+    response = api(loner).get("/api/v1/stats/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied" and response.json()["detail"]
+    # Experts are confined to their reviews (brokers.confinement): everything else is a 404.
+    expert = UserFactory(role=Role.EXPERT, organisation=None)
+    assert api(expert).get("/api/v1/stats/").status_code == 404
+
+
+def test_an_unknown_organisation_is_not_found_even_for_an_admin(api, admin_user):
+    assert api(admin_user).get("/api/v1/stats/?organisation=无此机构").status_code == 404
+    assert api(admin_user).get("/api/v1/stats/?organisation=" + "9" * 30).status_code == 404

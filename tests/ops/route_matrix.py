@@ -289,6 +289,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "anonymous": "401",
     },
     "api:transition-request-approve": {"anonymous": "401"},
+    "api:transition-request-bulk-approve": {"anonymous": "401"},
     "api:transition-request-reject": {"anonymous": "401"},
     "api:transition-request-withdraw": {"anonymous": "401"},
     "api:escalation-list": {
@@ -1012,6 +1013,16 @@ EXPECTED: dict[str, dict[str, str]] = {
         "supervisor": "200",
         "finance": "302",
         "admin": "200",
+        "anonymous": "login",
+    },
+    "queue-bulk-approve": {
+        "broker_on_deal": "405",
+        "org_broker": "405",
+        "other_broker": "405",
+        "other_supervisor": "405",
+        "supervisor": "405",
+        "finance": "405",
+        "admin": "405",
         "anonymous": "login",
     },
     "needs": {

@@ -21,6 +21,7 @@ from brokers.industries import Industry, industry_all, industry_label
 from brokers.lockout import lockout_message
 from brokers.models import BrokerProfile, Role, User
 from brokers.regions import region_children, region_search
+from brokers.requests import signed_in
 
 
 class TokenView(ObtainAuthToken):
@@ -83,7 +84,7 @@ class MayCreateUser(ExpertConfined):
         if not super().has_permission(request, view):
             return False
         if view.action == "create":
-            permissions.may_create_user.require(request.user)  # type: ignore[arg-type]
+            permissions.may_create_user.require(signed_in(request))
         return True
 
 
@@ -93,13 +94,13 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     permission_classes = [MayCreateUser]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.users_visible_to(self.request.user)  # type: ignore[arg-type]
+        return selectors.users_visible_to(signed_in(self.request))
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def create(self, request: Request) -> Response:
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        user = services.user_create(actor=signed_in(request), **data.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["get"])
@@ -113,7 +114,7 @@ class BrokerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     serializer_class = BrokerSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.brokers_visible_to(self.request.user)  # type: ignore[arg-type]
+        return selectors.brokers_visible_to(signed_in(self.request))
 
 
 # --- reference data: regions and industries ------------------------------------------------------

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brokers.models import Role, User
+from brokers.requests import signed_in
 from challenges import selectors, services
 from challenges.models import Attachment, Challenge, Expert, Invitation, Proposal, Review
 from common.exceptions import NotAllowed, ValidationFailed
@@ -87,20 +88,22 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
         return selectors.experts_search(
-            self.request.user,  # type: ignore[arg-type]
+            signed_in(self.request),
             field=params.get("field", "")[:40],
             region=params.get("region", "")[:6],
             q=params.get("q", "")[:50],
         )
 
     def get_object(self) -> Expert:
-        return selectors.expert_get_for_user(user=self.request.user, expert_id=self.kwargs["pk"])  # type: ignore[arg-type]
+        return selectors.expert_get_for_user(
+            user=signed_in(self.request), expert_id=self.kwargs["pk"]
+        )
 
     @extend_schema(request=ExpertCreateSerializer, responses={201: ExpertSerializer})
     def create(self, request: Request) -> Response:
         data = ExpertCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        expert = services.expert_create(actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+        expert = services.expert_create(actor=signed_in(request), **data.validated_data)
         return Response(ExpertSerializer(expert).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -126,7 +129,7 @@ class ExpertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed(_("请用 multipart 表单的 file 字段上传 CSV 或 XLSX 文件。"))
-        result = services.experts_import(actor=request.user, upload=upload)  # type: ignore[arg-type]
+        result = services.experts_import(actor=signed_in(request), upload=upload)
         return Response(result, status=status.HTTP_201_CREATED)
 
 
@@ -284,7 +287,7 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.challenges_visible_to(self.request.user).prefetch_related("panel")  # type: ignore[arg-type]
+        return selectors.challenges_visible_to(signed_in(self.request)).prefetch_related("panel")
 
     def get_object(self) -> Challenge:
         user: User = self.request.user  # type: ignore[assignment]
@@ -292,12 +295,14 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def _managed(self) -> Challenge:
         challenge = self.get_object()
-        if not selectors.permissions.may_manage_challenge(self.request.user, challenge):  # type: ignore[arg-type]
+        if not selectors.permissions.may_manage_challenge(signed_in(self.request), challenge):
             raise Http404
         return challenge
 
     def _respond(self, challenge: Challenge, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.challenge_get_for_user(user=self.request.user, challenge_id=challenge.pk)  # type: ignore[arg-type]
+        fresh = selectors.challenge_get_for_user(
+            user=signed_in(self.request), challenge_id=challenge.pk
+        )
         return Response(ChallengeSerializer(fresh).data, status=code)
 
     @extend_schema(request=ChallengeCreateSerializer, responses={201: ChallengeSerializer})
@@ -306,7 +311,7 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields["criteria"] = [dict(c) for c in fields["criteria"]]
-        challenge = services.challenge_publish(actor=request.user, **fields)  # type: ignore[arg-type]
+        challenge = services.challenge_publish(actor=signed_in(request), **fields)
         return self._respond(challenge, status.HTTP_201_CREATED)
 
     @extend_schema(responses=ProposalSerializer(many=True))
@@ -314,7 +319,7 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def proposals(self, request: Request, pk: str) -> Response:
         PROPOSAL_LIMIT.check(request)  # type: ignore[arg-type]
         challenge = self.get_object()
-        rows = selectors.proposals_for_user(request.user, challenge)  # type: ignore[arg-type]
+        rows = selectors.proposals_for_user(signed_in(request), challenge)
         return Response(ProposalSerializer(rows, many=True).data)
 
     @extend_schema(request=PanelSerializer, responses={201: ChallengeSerializer})
@@ -323,15 +328,15 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         challenge = self._managed()
         data = PanelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        experts = _experts_for(request.user, data.validated_data["experts"])  # type: ignore[arg-type]
-        services.panel_invite(actor=request.user, challenge=challenge, experts=experts)  # type: ignore[arg-type]
+        experts = _experts_for(signed_in(request), data.validated_data["experts"])
+        services.panel_invite(actor=signed_in(request), challenge=challenge, experts=experts)
         return self._respond(challenge, status.HTTP_201_CREATED)
 
     @extend_schema(responses=RankingRowSerializer(many=True))
     @action(detail=True, methods=["get"])
     def ranking(self, request: Request, pk: str) -> Response:
         challenge = self.get_object()
-        manager = selectors.permissions.may_manage_challenge(request.user, challenge)  # type: ignore[arg-type]
+        manager = selectors.permissions.may_manage_challenge(signed_in(request), challenge)
         if not manager and not selectors.challenge_progress(challenge)["complete"]:
             # Blind scoring: a panel expert sees the others' scores only when all are in.
             from challenges.exceptions import ReviewsPending
@@ -362,7 +367,7 @@ class ChallengeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             if lead is None:
                 raise ValidationFailed(_("主办经纪人应是本机构的经纪人。"), code="bad_lead_broker")
         challenge = services.challenge_award(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             challenge=challenge,
             proposal=proposal,
             lead_broker=lead,
@@ -543,7 +548,7 @@ class ReviewViewSet(viewsets.GenericViewSet):
     serializer_class = ReviewSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.reviews_visible_to(self.request.user)  # type: ignore[arg-type]
+        return selectors.reviews_visible_to(signed_in(self.request))
 
     def list(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
@@ -587,7 +592,7 @@ class DealReviewersView(APIView):
     """GET the experts invited to review a deal's match and their reviews; POST {"experts"}."""
 
     def get(self, request: Request, deal_id: int) -> Response:
-        deal = deal_get_for_user(user=request.user, deal_id=deal_id)  # type: ignore[arg-type]
+        deal = deal_get_for_user(user=signed_in(request), deal_id=deal_id)
         invitations = Invitation.objects.filter(deal=deal).select_related("expert")
         return Response(
             {
@@ -599,14 +604,14 @@ class DealReviewersView(APIView):
 
     @extend_schema(request=PanelSerializer)
     def post(self, request: Request, deal_id: int) -> Response:
-        deal = deal_get_for_user(user=request.user, deal_id=deal_id)  # type: ignore[arg-type]
-        if not selectors.permissions.may_invite_to_deal(request.user, deal.organisation_id):  # type: ignore[arg-type]
+        deal = deal_get_for_user(user=signed_in(request), deal_id=deal_id)
+        if not selectors.permissions.may_invite_to_deal(signed_in(request), deal.organisation_id):
             raise NotAllowed(_("只有本机构的主管可以邀请专家评审项目匹配。"))
         data = PanelSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        experts = _experts_for(request.user, data.validated_data["experts"])  # type: ignore[arg-type]
+        experts = _experts_for(signed_in(request), data.validated_data["experts"])
         with transaction.atomic():
-            services.deal_invite_experts(actor=request.user, deal=deal, experts=experts)  # type: ignore[arg-type]
+            services.deal_invite_experts(actor=signed_in(request), deal=deal, experts=experts)
         return Response({"experts": [e.pk for e in experts]}, status=status.HTTP_201_CREATED)
 
 
@@ -617,7 +622,7 @@ class AttachmentView(APIView):
 
     def get(self, request: Request, attachment_id: int) -> FileResponse:
         attachment = selectors.attachment_get_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=signed_in(request),
             attachment_id=attachment_id,
             proposer_references=request.session.get("proposer_refs", [])
             if hasattr(request, "session")

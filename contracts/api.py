@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brokers.requests import signed_in
 from common.files import private_file_response
 from common.pagination import Pagination
 from contracts import permissions, selectors, services
@@ -238,7 +239,7 @@ class NewVersionSerializer(ContractInputSerializer):
 
 
 def _contract(request: Request, contract_id: int) -> Contract:
-    return selectors.contract_get_for_user(user=request.user, contract_id=contract_id)  # type: ignore[arg-type]
+    return selectors.contract_get_for_user(user=signed_in(request), contract_id=contract_id)
 
 
 def _out(contract: Contract, code: int = status.HTTP_200_OK) -> Response:
@@ -249,7 +250,7 @@ def _out(contract: Contract, code: int = status.HTTP_200_OK) -> Response:
 class DealContractView(APIView):
     @extend_schema(responses=ContractSerializer)
     def get(self, request: Request, deal_id: int) -> Response:
-        deal = deal_get_for_user(user=request.user, deal_id=deal_id)  # type: ignore[arg-type]
+        deal = deal_get_for_user(user=signed_in(request), deal_id=deal_id)
         contract = selectors.contract_for_deal(deal.pk)
         if contract is None:
             raise Http404
@@ -257,13 +258,13 @@ class DealContractView(APIView):
 
     @extend_schema(request=ContractInputSerializer, responses={201: ContractSerializer})
     def post(self, request: Request, deal_id: int) -> Response:
-        deal = deal_get_for_user(user=request.user, deal_id=deal_id)  # type: ignore[arg-type]
-        permissions.may_draft_contract.require(request.user, deal)  # type: ignore[arg-type]
+        deal = deal_get_for_user(user=signed_in(request), deal_id=deal_id)
+        permissions.may_draft_contract.require(signed_in(request), deal)
         serializer = ContractInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_create(
             deal=deal,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             **serializer.to_service(),
         )
         return _out(contract, status.HTTP_201_CREATED)
@@ -278,13 +279,13 @@ class ContractDetailView(APIView):
     def patch(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
         # Who may, then the state (editing a signed contract is a 409), then the body.
-        permissions.may_edit_contract.require(request.user, contract.deal)  # type: ignore[arg-type]
+        permissions.may_edit_contract.require(signed_in(request), contract.deal)
         services.contract_assert_editable(contract)
         serializer = ContractInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_update(
             contract=contract,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             **serializer.to_service(),
         )
         return _out(contract)
@@ -294,12 +295,12 @@ class ContractSignView(APIView):
     @extend_schema(request=SignSerializer, responses=ContractSerializer)
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
-        permissions.may_sign_contract.require(request.user, contract.deal)  # type: ignore[arg-type]
+        permissions.may_sign_contract.require(signed_in(request), contract.deal)
         serializer = SignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_sign(
             contract=contract,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             signed_on=serializer.validated_data["signed_on"],
         )
         return _out(contract)
@@ -309,14 +310,14 @@ class ContractNewVersionView(APIView):
     @extend_schema(request=NewVersionSerializer, responses={201: ContractSerializer})
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
-        permissions.may_edit_contract.require(request.user, contract.deal)  # type: ignore[arg-type]
+        permissions.may_edit_contract.require(signed_in(request), contract.deal)
         serializer = NewVersionSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = serializer.to_service()
         reason = changes.pop("reason", "")
         new = services.contract_new_version(
             contract=contract,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             reason=reason,
             **changes,
         )
@@ -327,12 +328,12 @@ class ContractCancelView(APIView):
     @extend_schema(request=ReasonSerializer, responses=ContractSerializer)
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
-        permissions.may_edit_contract.require(request.user, contract.deal)  # type: ignore[arg-type]
+        permissions.may_edit_contract.require(signed_in(request), contract.deal)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         contract = services.contract_cancel(
             contract=contract,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             reason=serializer.validated_data["reason"],
         )
         return _out(contract)
@@ -384,7 +385,7 @@ class ContractPdfView(APIView):
     )
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
-        document = services.document_request(contract=contract, actor=request.user)  # type: ignore[arg-type]
+        document = services.document_request(contract=contract, actor=signed_in(request))
         document.refresh_from_db()  # eager mode may have rendered it already
         return Response(
             {"document": document.pk, "status": document.status, "error": document.error},
@@ -439,12 +440,12 @@ class ContractRegistrationView(APIView):
     @extend_schema(request=RegistrationInputSerializer, responses={201: RegistrationSerializer})
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
-        permissions.may_register.require(request.user, contract.deal)  # type: ignore[arg-type]
+        permissions.may_register.require(signed_in(request), contract.deal)
         serializer = RegistrationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         registration = services.registration_record(
             contract=contract,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             **serializer.validated_data,
         )
         return Response(RegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
@@ -454,12 +455,12 @@ class ContractRegistrationCancelView(APIView):
     @extend_schema(request=ReasonSerializer, responses=RegistrationSerializer)
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
-        permissions.may_cancel_registration.require(request.user, contract.deal)  # type: ignore[arg-type]
+        permissions.may_cancel_registration.require(signed_in(request), contract.deal)
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         registration = services.registration_cancel(
             contract=contract,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             reason=serializer.validated_data["reason"],
         )
         return Response(RegistrationSerializer(registration).data)
@@ -477,12 +478,12 @@ class ContractAttachmentsView(APIView):
     @extend_schema(request=AttachmentInputSerializer, responses={201: AttachmentSerializer})
     def post(self, request: Request, contract_id: int) -> Response:
         contract = _contract(request, contract_id)
-        permissions.may_attach.require(request.user, contract.deal)  # type: ignore[arg-type]
+        permissions.may_attach.require(signed_in(request), contract.deal)
         serializer = AttachmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attachment = services.attachment_add(
             contract=contract,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             **serializer.validated_data,
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)

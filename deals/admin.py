@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from brokers.models import User
+from brokers.requests import signed_in
 from common.admin import ReadOnlyAdminMixin
 from deals import permissions, services
 from deals.models import (
@@ -39,7 +40,7 @@ class CatalogueAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return super().has_add_permission(request) and permissions.may_write_catalogue(
-            request.user  # type: ignore[arg-type]
+            signed_in(request)
         )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

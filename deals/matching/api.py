@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from brokers.requests import AuthedRequest
+from brokers.requests import AuthedRequest, signed_in
 from common.exceptions import ValidationFailed
 from deals import permissions
 from deals.matching import selectors, services
@@ -127,14 +127,14 @@ class _ImportApi(APIView):
         responses={202: inline_serializer("ImportAccepted", {"job": serializers.IntegerField()})},
     )
     def post(self, request: Request) -> Response:
-        permissions.may_import.require(request.user)  # type: ignore[arg-type]  # before the file
+        permissions.may_import.require(signed_in(request))  # before the file
         upload: Any = request.FILES.get("file")
         if upload is None:
             raise ValidationFailed(
                 _("请以 multipart 表单字段 file 上传 CSV 或 XLSX 文件。"), code="file_required"
             )
         job = services.import_job_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             kind=self.kind,
             upload=upload,
         )
@@ -152,5 +152,5 @@ class DemandImportApi(_ImportApi):
 class ImportJobApi(APIView):
     @extend_schema(responses=ImportJobSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        job = selectors.import_job_get_for_user(user=request.user, job_id=pk)  # type: ignore[arg-type]
+        job = selectors.import_job_get_for_user(user=signed_in(request), job_id=pk)
         return Response(ImportJobSerializer(job).data)

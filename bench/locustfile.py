@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 
+from gevent.lock import Semaphore
 from locust import HttpUser, between, task
 
 PASSWORD = "demo12345"
@@ -26,6 +27,7 @@ NEXT = {
 
 # username → (API token, session id), filled by the first locust user of each demo login.
 SIGNED_IN: dict[str, tuple[str, str]] = {}
+LOCKS: dict[str, Semaphore] = {}
 
 
 class Signed(HttpUser):
@@ -37,8 +39,9 @@ class Signed(HttpUser):
         # Signing in hashes the password (deliberately slow): the users sharing a demo login share
         # its token and session, as several tabs of one person would.
         self.username = random.choice(self.usernames)
-        if self.username not in SIGNED_IN:
-            SIGNED_IN[self.username] = self.sign_in()
+        with LOCKS.setdefault(self.username, Semaphore()):  # the others wait for the first
+            if self.username not in SIGNED_IN:
+                SIGNED_IN[self.username] = self.sign_in()
         token, session = SIGNED_IN[self.username]
         self.client.cookies.set("sessionid", session)
         self.api = {"Authorization": f"Token {token}"}

@@ -23,6 +23,7 @@ from common.exceptions import DomainError, ValidationFailed
 from common.filters import IdFilter
 from deals import permissions, selectors, services
 from deals.extensions import computed_deal_fields, deal_fields, resolve_deal_fields
+from deals.lost_reasons import lost_reason_choices, lost_reason_label
 from deals.models import (
     Achievement,
     Activity,
@@ -211,6 +212,7 @@ class DealSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField()
     pending_request = serializers.SerializerMethodField()
     contract = serializers.SerializerMethodField()
+    lost_reason_label = serializers.SerializerMethodField()
 
     class Meta:
         model = Deal
@@ -232,9 +234,14 @@ class DealSerializer(serializers.ModelSerializer):
             "pending_request",
             "contract",
             "lost_reason",
+            "lost_reason_code",
+            "lost_reason_label",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_lost_reason_label(self, deal: Deal) -> str:
+        return lost_reason_label(deal.lost_reason_code)
 
     def get_achievements(self, deal: Deal) -> list[int]:
         return [link.achievement_id for link in deal.achievement_links.all()]
@@ -300,10 +307,14 @@ class DealFilter(django_filters.FilterSet):
         choices=[("true", "true"), ("false", "false")], method="filter_overdue"
     )
     search = django_filters.CharFilter(method="filter_search", max_length=200)
+    # Callable choices: read per request, so a reason added in the settings is filterable.
+    lost_reason = django_filters.ChoiceFilter(
+        field_name="lost_reason_code", choices=lost_reason_choices
+    )
 
     class Meta:
         model = Deal
-        fields = ["state", "broker", "overdue", "search"]
+        fields = ["state", "broker", "overdue", "search", "lost_reason"]
 
     def filter_broker(self, qs: QuerySet[Deal], name: str, value: int) -> QuerySet[Deal]:
         return qs.filter(broker_links__user_id=value)
@@ -362,12 +373,15 @@ class TransitionOptionSerializer(serializers.Serializer):
 class TransitionRequestCreateSerializer(serializers.Serializer):
     target = serializers.CharField(max_length=40)
     comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    # Checked by the service (required for `lost`, one of settings.LOST_REASONS).
+    lost_reason_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
 class TransitionRequestSerializer(serializers.ModelSerializer):
     requested_by = serializers.IntegerField(source="requested_by_id", read_only=True)
     decided_by = serializers.IntegerField(source="decided_by_id", read_only=True, allow_null=True)
     deal_title = serializers.CharField(source="deal.title", read_only=True)
+    lost_reason_label = serializers.SerializerMethodField()
 
     class Meta:
         model = TransitionRequest
@@ -379,6 +393,8 @@ class TransitionRequestSerializer(serializers.ModelSerializer):
             "from_state",
             "target",
             "comment",
+            "lost_reason_code",
+            "lost_reason_label",
             "requested_by",
             "requested_at",
             "decided_by",
@@ -386,6 +402,9 @@ class TransitionRequestSerializer(serializers.ModelSerializer):
             "decision_comment",
         ]
         read_only_fields = fields
+
+    def get_lost_reason_label(self, request: TransitionRequest) -> str:
+        return lost_reason_label(request.lost_reason_code)
 
 
 class HistoryEventSerializer(serializers.Serializer):
@@ -563,6 +582,7 @@ class DealViewSet(
                 actor=request.user,  # type: ignore[arg-type]
                 target=data.validated_data["target"],
                 comment=data.validated_data.get("comment", ""),
+                lost_reason_code=data.validated_data.get("lost_reason_code", ""),
             )
             return Response(
                 TransitionRequestSerializer(created).data, status=status.HTTP_201_CREATED

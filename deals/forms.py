@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brokers.regions import resolve_region
 from common.exceptions import ValidationFailed
+from deals.lost_reasons import lost_reason_choices
 from deals.models import ActivityKind
 
 REGION_HELP = _("6 位行政区划代码或地区名称，例如 330211 或“镇海区”。")
@@ -57,11 +58,20 @@ class TransitionRequestForm(forms.Form):
         max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("退回或终止必须说明原因。"),
+        help_text=_("退回必须说明原因；终止原因选“其他”时必须写明。"),
+    )
+    lost_reason_code = forms.ChoiceField(
+        label=_("终止原因"),
+        required=False,
+        help_text=_("仅申请终止时填写。"),
     )
 
     def __init__(self, *args: Any, options: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        reason = self.fields["lost_reason_code"]
+        if not isinstance(reason, forms.ChoiceField):
+            raise RuntimeError("invariant: isinstance(reason, forms.ChoiceField)")
+        reason.choices = [("", "—"), *lost_reason_choices()]
         target = self.fields["target"]
         if not isinstance(target, forms.ChoiceField):
             raise RuntimeError("invariant: isinstance(target, forms.ChoiceField)")

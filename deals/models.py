@@ -214,6 +214,9 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         Achievement, through="DealAchievement", related_name="deals", blank=True
     )
     lost_reason = models.TextField(_("终止原因"), blank=True)
+    # One of settings.LOST_REASONS (deals/lost_reasons.py); no `choices` here so that adding a
+    # reason in the settings needs no migration. Empty for deals closed before the list existed.
+    lost_reason_code = models.CharField(_("终止原因类别"), max_length=40, blank=True, db_index=True)
     # Set while the stage budget is paused (the deal waits on an outside party); see StagePause.
     paused_at = models.DateTimeField(_("暂停计时于"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -428,6 +431,7 @@ class TransitionRequest(models.Model):
     from_state = models.CharField(max_length=20, choices=DealState.choices)
     target = models.CharField(_("目标阶段"), max_length=20, choices=DealState.choices)
     comment = models.TextField(_("说明"), max_length=5000, blank=True)
+    lost_reason_code = models.CharField(_("终止原因类别"), max_length=40, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -34,6 +34,8 @@ from deals.assignment.detect import conflicts_detect, conflicts_detect_for_deman
 from deals.budgets import request_is_unanswered, stage_due_at
 from deals.conditions import record_verdicts
 from deals.extensions import deal_lock_reasons
+from deals.lost_reasons import OTHER as LOST_OTHER
+from deals.lost_reasons import lost_reason_choices, lost_reason_known, lost_reason_label
 from deals.models import (
     ACTIVE_STATES,
     TERMINAL_STATES,
@@ -106,7 +108,9 @@ def transition_options(*, deal: Deal, user: User) -> list[dict[str, Any]]:
                 "target": t.target,
                 "label": str(t.custom.get("label", t.target)),
                 "kind": t.custom.get("kind", "forward"),
-                "comment_required": t.custom.get("kind") in ("back", "lost"),
+                # A lost move needs words only when its reason is `other`.
+                "comment_required": t.custom.get("kind") == "back",
+                "lost_reason_required": t.custom.get("kind") == "lost",
                 "allowed": not blockers,
                 "blockers": blockers,
             }
@@ -462,7 +466,7 @@ def activity_log(
 
 @transaction.atomic
 def deal_request_transition(
-    *, deal: Deal, actor: User, target: str, comment: str = ""
+    *, deal: Deal, actor: User, target: str, comment: str = "", lost_reason_code: str = ""
 ) -> TransitionRequest:
     """A broker of the deal asks to move it; a supervisor decides (see request_approve)."""
     deal = _lock_deal(deal.pk)
@@ -482,10 +486,11 @@ def deal_request_transition(
         )
     kind = transition.custom.get("kind")
     comment = (comment or "").strip()
-    if kind in ("back", "lost") and not comment:
-        raise ValidationFailed(
-            _("退回或终止项目必须在 comment 中说明原因。"), code="comment_required"
-        )
+    lost_reason_code = (lost_reason_code or "").strip() if kind == "lost" else ""
+    if kind == "lost":
+        _require_lost_reason(lost_reason_code, comment)
+    elif kind == "back" and not comment:
+        raise ValidationFailed(_("退回项目必须在 comment 中说明原因。"), code="comment_required")
     if deal.transition_requests.filter(status=RequestStatus.PENDING).exists():
         raise RequestPending(
             _("本项目已有一条待审批的申请，请等待主管处理或撤回后再申请。"),
@@ -496,7 +501,12 @@ def deal_request_transition(
         if blockers:
             raise ConditionsUnmet(_("还不能进入下一阶段，请先完成以下事项。"), blockers=blockers)
     request = TransitionRequest(
-        deal=deal, from_state=deal.state, target=target, comment=comment, requested_by=actor
+        deal=deal,
+        from_state=deal.state,
+        target=target,
+        comment=comment,
+        lost_reason_code=lost_reason_code,
+        requested_by=actor,
     )
     _stamp(request, actor, comment or "申请阶段变更")
     try:
@@ -505,6 +515,30 @@ def deal_request_transition(
     except IntegrityError as exc:  # the partial unique index: a parallel request won
         raise RequestPending(_("本项目已有一条待审批的申请。"), blockers=[]) from exc
     return request
+
+
+def _require_lost_reason(code: str, comment: str) -> None:
+    """Closing as lost names one of the configured reasons; `other` also says it in words."""
+    if not code:
+        raise ValidationFailed(
+            _("终止项目必须选择终止原因（lost_reason_code），可选：%(codes)s。")
+            % {"codes": _lost_reason_list()},
+            code="lost_reason_required",
+        )
+    if not lost_reason_known(code):
+        raise ValidationFailed(
+            _("未知的终止原因“%(code)s”，可选：%(codes)s。")
+            % {"code": code[:40], "codes": _lost_reason_list()},
+            code="unknown_lost_reason",
+        )
+    if code == LOST_OTHER and not comment:
+        raise ValidationFailed(
+            _("终止原因为“其他”时，必须在 comment 中写明原因。"), code="comment_required"
+        )
+
+
+def _lost_reason_list() -> str:
+    return "、".join(f"{code}（{label}）" for code, label in lost_reason_choices())
 
 
 def _lock_pending(request_id: int, actor: User) -> TransitionRequest:
@@ -549,7 +583,10 @@ def request_approve(*, request_id: int, actor: User, comment: str = "") -> Trans
             deal.state_entered_at = now
             deal.due_at = stage_due_at(deal.state, now)
             if deal.state == DealState.LOST:
-                deal.lost_reason = request.comment
+                deal.lost_reason_code = request.lost_reason_code
+                # The words, or the label when the code says it all: readers of the text (the
+                # dashboard's lost-reasons chart) keep a reason for every lost deal.
+                deal.lost_reason = request.comment or lost_reason_label(request.lost_reason_code)
             reason = comment or request.comment or str(transition.custom.get("label", ""))
             _stamp(deal, actor, reason)
             deal.save()

@@ -47,6 +47,7 @@ from deals.forms import (
     RejectForm,
     TransitionRequestForm,
 )
+from deals.lost_reasons import lost_reason_choices, lost_reason_known, lost_reason_label
 from deals.matching.selectors import (
     achievement_matches_for_demand,
     demand_matches_for_achievement,
@@ -157,12 +158,25 @@ def board(request: HttpRequest) -> HttpResponse:
             deals = deals.filter(overdue_q(now))
         if request.GET.get("pending") == "1":
             deals = deals.filter(transition_requests__status=RequestStatus.PENDING).distinct()
+        lost_reason = request.GET.get("lost_reason", "")
+        if lost_reason_known(lost_reason):
+            deals = deals.filter(lost_reason_code=lost_reason)
+        else:
+            lost_reason = ""
         deals, headers = sortable(request, deals, TABLE_SORTS, ["due_at", "-id"])
         context["headers"] = headers
         page = paginate(request, deals, 50)
         attach_deal_flags(page.object_list)
         _mark_unseen_decisions(user, list(page.object_list))
-        context.update({"page": page, "state": state, "overdue": request.GET.get("overdue")})
+        context.update(
+            {
+                "page": page,
+                "state": state,
+                "overdue": request.GET.get("overdue"),
+                "lost_reason": lost_reason,
+                "lost_reasons": lost_reason_choices(),
+            }
+        )
         return render(request, "deals/board.html", context)
 
     recent = now - dt.timedelta(days=BOARD_REGISTERED_DAYS)
@@ -548,6 +562,8 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "activities": list(activities_for_deal(deal)),
         "activity_form": activity_form,
         "request_form": request_form,
+        "lost_option": any(o["kind"] == "lost" for o in options),
+        "lost_reason_label": lost_reason_label(deal.lost_reason_code),
         "candidates": candidates,
         # A form of a higher app (the contract's) that failed, for the composing view to bind.
         "stashed": (stashed_name, stashed_data),
@@ -607,6 +623,7 @@ def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
             actor=user,
             target=form.cleaned_data["target"],
             comment=form.cleaned_data["comment"],
+            lost_reason_code=form.cleaned_data["lost_reason_code"],
         )
     except DomainError as exc:
         stash_form(request, reverse("deal-detail", args=[deal.pk]), "request")

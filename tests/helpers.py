@@ -36,7 +36,11 @@ def satisfy(deal: Deal, target: str) -> None:
 
 def move(deal: Deal, target: str, supervisor: User, comment: str = "") -> Deal:
     request = services.deal_request_transition(
-        deal=deal, actor=deal.lead_broker, target=target, comment=comment or "推进"
+        deal=deal,
+        actor=deal.lead_broker,
+        target=target,
+        comment=comment or "推进",
+        lost_reason_code="other" if target == DealState.LOST else "",
     )
     services.request_approve(request_id=request.pk, actor=supervisor)
     deal.refresh_from_db()

@@ -323,6 +323,16 @@ STAGE_BUDGET_DAYS = {
 # A pending transition request unanswered this many working hours (weekends and holidays do not
 # count) is escalated to the organisation's supervisors.
 REQUEST_ANSWER_BUDGET_HOURS = 48
+# Why a deal was closed as lost: stable codes (stored, filtered on) with their Chinese labels.
+# `other` asks for the reason in words. Add codes freely; never reuse or rename one.
+LOST_REASONS = [
+    ("demand_cancelled", _("企业需求取消")),
+    ("no_budget", _("预算不足")),
+    ("technology_mismatch", _("技术不匹配")),
+    ("price_disagreement", _("价格谈不拢")),
+    ("other_channel", _("转向其他渠道")),
+    ("other", _("其他")),
+]
 
 # A signed contract is registered within this many Chinese working days of its signing (the
 # signing day does not count); past it the deal is flagged and its brokers and supervisors told.

@@ -48,7 +48,11 @@ CONDITIONED = [
 def request_move(client, deal: Deal, target: str, comment: str = "材料已齐，申请推进"):
     return client.post(
         f"/api/v1/deals/{deal.pk}/transition-requests/",
-        {"target": target, "comment": comment},
+        {
+            "target": target,
+            "comment": comment,
+            "lost_reason_code": "other" if target == S.LOST else "",
+        },
         format="json",
     )
 
@@ -240,7 +244,7 @@ def test_transitions_endpoint_explains_what_this_user_may_do(api, deal, broker, 
     assert set(options) == {S.MATCHED, S.LOST}
     assert options[S.MATCHED]["allowed"] is False
     assert any("候选成果" in b for b in options[S.MATCHED]["blockers"])
-    assert options[S.LOST]["allowed"] is True and options[S.LOST]["comment_required"] is True
+    assert options[S.LOST]["allowed"] is True and options[S.LOST]["lost_reason_required"] is True
     satisfy(deal, S.MATCHED)
     options = {
         o["target"]: o for o in api(broker).get(f"/api/v1/deals/{deal.pk}/transitions/").json()

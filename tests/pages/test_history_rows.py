@@ -35,7 +35,11 @@ def test_the_history_is_newest_first_with_one_row_per_approval_and_edits_old_to_
         deal_rename(deal=deal, actor=broker, title="新的项目名称")
     with time_machine.travel("2026-11-06 09:00 +08:00", tick=True):
         back = deal_request_transition(
-            deal=deal, actor=broker, target=DealState.LOST, comment="企业预算取消"
+            deal=deal,
+            actor=broker,
+            target=DealState.LOST,
+            comment="企业预算取消",
+            lost_reason_code="no_budget",
         )
         request_reject(request_id=back.pk, actor=supervisor, reason="请先与企业再沟通一次")
 

@@ -325,7 +325,7 @@ def test_a_broker_cannot_approve_and_another_organisations_supervisor_gets_404(
 def test_requester_withdraws_a_pending_request(broker):
     deal = DealFactory(lead_broker=broker)
     request = services.deal_request_transition(
-        deal=deal, actor=broker, target="lost", comment="企业撤回需求"
+        deal=deal, actor=broker, target="lost", comment="企业撤回需求", lost_reason_code="other"
     )
     signed_in(broker).post(f"/requests/{request.pk}/withdraw/")
     request.refresh_from_db()

@@ -591,8 +591,10 @@ class DealWalk:
         """Request path[k] in the morning of its day, approved in the afternoon."""
         target, source = self.path[k], self.path[k - 1]
         day = self.days[k]
+        lost_reason_code = ""
         if target == DealState.LOST:
             comment = self.spec["lost"][1]
+            lost_reason_code = self.spec["lost"][2]
             approve_key = str(DealState.LOST)
         elif FORWARD.index(DealState(target)) < FORWARD.index(DealState(source)):
             comment = self.spec["back"][0]
@@ -604,7 +606,11 @@ class DealWalk:
         if reject and reject[0] == target:
             with _clock(self.at(day + 2, 10, 5)):
                 request = deal_services.deal_request_transition(
-                    deal=self._deal(), actor=self.lead, target=target, comment=comment
+                    deal=self._deal(),
+                    actor=self.lead,
+                    target=target,
+                    comment=comment,
+                    lost_reason_code=lost_reason_code,
                 )
             with _clock(self.at(day + 2, 16, 40)):
                 deal_services.request_reject(
@@ -613,7 +619,11 @@ class DealWalk:
             comment = f"{comment}（已按主管意见补充企业验收指标。）"
         with _clock(self.at(day, 9, 30 + self.rng.randint(0, 25))):
             request = deal_services.deal_request_transition(
-                deal=self._deal(), actor=self.lead, target=target, comment=comment
+                deal=self._deal(),
+                actor=self.lead,
+                target=target,
+                comment=comment,
+                lost_reason_code=lost_reason_code,
             )
         with _clock(self.at(day, 14 + self.rng.randint(0, 3), self.rng.randint(0, 59))):
             deal_services.request_approve(

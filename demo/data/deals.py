@@ -10,7 +10,7 @@ Keys of a deal:
 - reject: (target, reason) a supervisor's rejection before the move was approved.
 - back: (reason, [keys linked afterwards], the failed talk): talks failed with the first achievement.
 - pending: (target, hours ago) a request still waiting in the supervisor queue.
-- lost: (state it was lost from, reason).
+- lost: (state it was lost from, reason, its code in settings.LOST_REASONS).
 - contract: the technology contract (amounts in 元); status draft, signed or registered.
 - reward: how far finance has taken the computed reward: "approved" or "paid" (else calculated).
 """
@@ -607,6 +607,7 @@ DEALS: list[dict[str, Any]] = [
         "lost": (
             "online_talks",
             "企业 2026 年环保技改预算被压缩，污泥干化项目推迟到明年再议；已告知南工大团队，后续有预算再重新立项。",
+            "no_budget",
         ),
         "online": (
             "腾讯会议",
@@ -623,6 +624,7 @@ DEALS: list[dict[str, Any]] = [
         "lost": (
             "offline_meeting",
             "企业最终选择了一家自带机器人本体的集成商整体交钥匙，不再单独引进打磨轨迹技术。",
+            "other_channel",
         ),
         "online": (
             "腾讯会议",
@@ -641,7 +643,7 @@ DEALS: list[dict[str, Any]] = [
         "achievements": ["A095"],
         "state": "lost",
         "entered": 35,
-        "lost": ("matched", "企业母公司决定关停该套装置，尾气回收需求取消。"),
+        "lost": ("matched", "企业母公司决定关停该套装置，尾气回收需求取消。", "demand_cancelled"),
     },
     {
         "need": "N35",
@@ -652,6 +654,7 @@ DEALS: list[dict[str, Any]] = [
         "lost": (
             "intake",
             "企业已向经编机原厂采购电子送经改造套件，需求已解决，不再需要对接成果。",
+            "other_channel",
         ),
     },
 ]

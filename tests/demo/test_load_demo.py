@@ -123,6 +123,13 @@ def check_load_demo() -> None:
     # Deals in every state, walked through the services.
     assert Deal.objects.count() >= 30
     present = set(Deal.objects.values_list("state", flat=True))
+    # Every lost deal says why, with one of the configured reasons.
+    assert set(Deal.objects.filter(state="lost").values_list("lost_reason_code", flat=True)) <= {
+        "no_budget",
+        "other_channel",
+        "demand_cancelled",
+    }
+    assert not Deal.objects.filter(state="lost", lost_reason_code="").exists()
     assert present == set(DealState.values)
     # Four eyes: every decision was made by a supervisor of the deal's organisation, never the
     # requester.

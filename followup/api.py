@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brokers.models import User
+from brokers.requests import signed_in
 from common.filters import MAX_ID
 from common.pagination import Pagination
 from common.spreadsheet import XLSX_CONTENT_TYPE
@@ -115,8 +116,8 @@ def outcome_out(deal: Deal) -> dict[str, Any]:
 
 
 def _deal(request: Request, deal_id: int) -> Deal:
-    deal = deal_get_for_user(user=request.user, deal_id=deal_id)  # type: ignore[arg-type]
-    permissions.may_read_follow_up.require(request.user, deal)  # type: ignore[arg-type]
+    deal = deal_get_for_user(user=signed_in(request), deal_id=deal_id)
+    permissions.may_read_follow_up.require(signed_in(request), deal)
     return deal
 
 
@@ -127,7 +128,7 @@ def _milestones(request: Request, deal: Deal) -> Response:
 
 
 def _record_milestone(request: Request, deal: Deal) -> Response:
-    permissions.may_write_follow_up.require(request.user, deal)  # type: ignore[arg-type]
+    permissions.may_write_follow_up.require(signed_in(request), deal)
     serializer = MilestoneInputSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = dict(serializer.validated_data)
@@ -135,7 +136,7 @@ def _record_milestone(request: Request, deal: Deal) -> Response:
     existed = Milestone.objects.filter(deal=deal, kind=kind).exists()
     services.milestone_record(
         deal=deal,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=signed_in(request),
         kind=kind,
         reason=data.pop("reason", ""),
         **data,
@@ -163,12 +164,12 @@ class ContractMilestonesView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, contract_id: int) -> Response:
-        contract = contract_get_for_user(user=request.user, contract_id=contract_id)  # type: ignore[arg-type]
+        contract = contract_get_for_user(user=signed_in(request), contract_id=contract_id)
         return _milestones(request, _deal(request, contract.deal_id))
 
     @extend_schema(request=MilestoneInputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, contract_id: int) -> Response:
-        contract = contract_get_for_user(user=request.user, contract_id=contract_id)  # type: ignore[arg-type]
+        contract = contract_get_for_user(user=signed_in(request), contract_id=contract_id)
         return _record_milestone(request, _deal(request, contract.deal_id))
 
 
@@ -181,12 +182,12 @@ class DealVisitsView(APIView):
     @extend_schema(request=VisitInputSerializer, responses={201: VisitSerializer})
     def post(self, request: Request, deal_id: int) -> Response:
         deal = _deal(request, deal_id)
-        permissions.may_write_follow_up.require(request.user, deal)  # type: ignore[arg-type]
+        permissions.may_write_follow_up.require(signed_in(request), deal)
         serializer = VisitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         visit = services.visit_log(
             deal=deal,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             **serializer.validated_data,
         )
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
@@ -201,13 +202,13 @@ class DealOutcomeView(APIView):
     @extend_schema(request=OutcomeInputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, deal_id: int) -> Response:
         deal = _deal(request, deal_id)
-        permissions.may_write_follow_up.require(request.user, deal)  # type: ignore[arg-type]
+        permissions.may_write_follow_up.require(signed_in(request), deal)
         serializer = OutcomeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         existed = selectors.outcome_for_deal(deal) is not None
         services.outcome_record(
             deal=deal,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             **serializer.validated_data,
         )
         code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
@@ -266,7 +267,7 @@ class FollowUpListView(APIView):
         """Registered deals (that the user sees) whose next milestone is past its planned date or
         with an instalment due and not covered by the money received; oldest lapse first."""
         today = timezone.localdate()
-        items = selectors.follow_up_items(request.user, today)  # type: ignore[arg-type]
+        items = selectors.follow_up_items(signed_in(request), today)
         paginator = Pagination()
         page = paginator.paginate_queryset(items, request, view=self) or []  # type: ignore[arg-type]
         return paginator.get_paginated_response([_item(i) for i in page])
@@ -305,13 +306,13 @@ class MilestonesExportView(APIView):
     )
     def get(self, request: Request) -> HttpResponse:
         """The milestones of the registered deals this user sees (or of `?deal=`), as XLSX."""
-        deals = deals_visible_to(request.user).filter(state="registered")  # type: ignore[arg-type]
+        deals = deals_visible_to(signed_in(request)).filter(state="registered")
         raw = request.query_params.get("deal", "")
         if raw:
             if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
                 raise serializers.ValidationError({"deal": [_("应为项目编号（正整数）。")]})
             deal = _deal(request, int(raw))
-            deals = deals_visible_to(request.user).filter(pk=deal.pk)  # type: ignore[arg-type]
+            deals = deals_visible_to(signed_in(request)).filter(pk=deal.pk)
         body = exports.milestones_xlsx(deals, timezone.localdate())
         response = HttpResponse(
             body,

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from brokers.models import User
+from brokers.requests import signed_in
 from notifications import kinds, selectors, services
 from notifications.models import EmailMode, Notification
 
@@ -84,7 +85,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        marked = services.notifications_mark_all_read(user=request.user)  # type: ignore[arg-type]
+        marked = services.notifications_mark_all_read(user=signed_in(request))
         return Response({"marked": marked})
 
     @extend_schema(request=SettingsSerializer, responses=SettingsSerializer)

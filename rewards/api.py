@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from brokers.models import User
+from brokers.requests import signed_in
 from common.exceptions import ValidationFailed
 from common.spreadsheet import XLSX_CONTENT_TYPE
 from rewards import exports, services
@@ -296,7 +297,7 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
                 _("status 应为以下之一：%(v)s") % {"v": ", ".join(RewardStatus.values)}
             )
         qs = rewards_filtered(
-            rewards_visible_to(self.request.user),  # type: ignore[arg-type]
+            rewards_visible_to(signed_in(self.request)),
             year=_int_param(self.request, "year"),
             broker_id=_int_param(self.request, "broker"),
             status=status_value,
@@ -308,14 +309,14 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
         return self.filtered().order_by("-registered_on", "-id")
 
     def get_object(self) -> Reward:
-        return reward_get_for_user(user=self.request.user, reward_id=self.kwargs["pk"])  # type: ignore[arg-type]
+        return reward_get_for_user(user=signed_in(self.request), reward_id=self.kwargs["pk"])
 
     @extend_schema(parameters=LIST_PARAMS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
     def _respond(self, reward: Reward) -> Response:
-        fresh = reward_get_for_user(user=self.request.user, reward_id=reward.pk)  # type: ignore[arg-type]
+        fresh = reward_get_for_user(user=signed_in(self.request), reward_id=reward.pk)
         return Response(RewardSerializer(fresh).data)
 
     @extend_schema(request=ApproveSerializer, responses=RewardSerializer)
@@ -359,7 +360,7 @@ class RewardViewSet(viewsets.ReadOnlyModelViewSet):
     def recompute(self, request: Request, pk: str) -> Response:
         """Retry a reward waiting for a policy (finance); a computed reward stays as it is."""
         reward = self.get_object()
-        reward = services.reward_recompute(reward_id=reward.pk, actor=request.user)  # type: ignore[arg-type]
+        reward = services.reward_recompute(reward_id=reward.pk, actor=signed_in(request))
         return self._respond(reward)
 
     @extend_schema(responses=HistorySerializer(many=True))

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brokers.requests import signed_in
 from common.spreadsheet import XLSX_CONTENT_TYPE
 from stats.exports import stats_tables, tables_xlsx
 from stats.scope import scope_from_params
@@ -47,7 +48,7 @@ class StatsView(APIView):
     @extend_schema(parameters=PARAMS, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         """The platform figures for a period, with breakdowns by month, region and industry."""
-        scope = scope_from_params(request.user, request.query_params)  # type: ignore[arg-type]
+        scope = scope_from_params(signed_in(request), request.query_params)
         return Response(as_json(platform_stats(scope)))
 
 
@@ -55,7 +56,7 @@ class StatsExportView(APIView):
     @extend_schema(parameters=PARAMS, responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     def get(self, request: Request) -> HttpResponse:
         """The same figures as an XLSX workbook: totals, by month, by region, by industry."""
-        scope = scope_from_params(request.user, request.query_params)  # type: ignore[arg-type]
+        scope = scope_from_params(signed_in(request), request.query_params)
         body = tables_xlsx(stats_tables(platform_stats(scope)))
         response = HttpResponse(
             body,

@@ -278,12 +278,19 @@ class DealSerializer(serializers.ModelSerializer):
         return {**columns, **computed.get(deal.pk, {})}
 
     def get_contract(self, deal: Deal) -> int | None:
-        return self._extensions(deal).get("contract")
+        return self._extensions_of(deal).get("contract")
+
+    def _extensions_of(self, deal: Deal) -> dict[str, Any]:
+        """The registered fields of this deal, worked out once per representation."""
+        if getattr(deal, "_api_extensions", None) is None:
+            deal._api_extensions = self._extensions(deal)  # type: ignore[attr-defined]
+        return deal._api_extensions  # type: ignore[attr-defined,no-any-return]
 
     def to_representation(self, instance: Deal) -> dict[str, Any]:
         """Plus the fields higher apps register (e.g. a challenge's `support_amount`)."""
+        instance._api_extensions = None  # type: ignore[attr-defined]  # fresh for each rendering
         data = super().to_representation(instance)
-        for name, value in self._extensions(instance).items():
+        for name, value in self._extensions_of(instance).items():
             data.setdefault(name, value)
         return data
 

@@ -14,6 +14,8 @@ def lost_reason_choices() -> list[tuple[str, str]]:
 
 def lost_reason_label(code: str) -> str:
     """The label of a code; an unknown (retired) code shows as itself, an empty one as ''."""
+    if not code:  # most deals: no need to translate the whole list (a page lists 50 of them)
+        return ""
     return dict(lost_reason_choices()).get(code, code)
 
 

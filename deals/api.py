@@ -18,6 +18,7 @@ from brokers.confinement import ExpertConfined
 from brokers.industries import industry_label, resolve_industry
 from brokers.models import Role, User
 from brokers.regions import resolve_region
+from brokers.requests import signed_in
 from brokers.selectors import users_visible_to
 from common.exceptions import DomainError, ValidationFailed
 from common.filters import IdFilter
@@ -129,7 +130,7 @@ class MayWriteCatalogue(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method not in SAFE_METHODS:
-            permissions.may_write_catalogue.require(request.user)  # type: ignore[arg-type]
+            permissions.may_write_catalogue.require(signed_in(request))
         return True
 
 
@@ -204,9 +205,14 @@ class PendingRequestSerializer(serializers.ModelSerializer):
         ]
 
 
+# One instance renders every pending request of a page: building a serializer per row (its fields
+# deep-copied each time) cost more than the rendering.
+_PENDING = PendingRequestSerializer()
+
+
 class DealSerializer(serializers.ModelSerializer):
     demand_title = serializers.CharField(source="demand.title", read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = serializers.SerializerMethodField()
     achievements = serializers.SerializerMethodField()
     brokers = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
@@ -243,6 +249,11 @@ class DealSerializer(serializers.ModelSerializer):
     def get_lost_reason_label(self, deal: Deal) -> str:
         return lost_reason_label(deal.lost_reason_code)
 
+    def get_state_label(self, deal: Deal) -> str:
+        # Not `source="get_state_display"`: DRF inspects a callable source's signature for every
+        # row, a noticeable share of a 50-deal page.
+        return str(DealState(deal.state).label)
+
     def get_achievements(self, deal: Deal) -> list[int]:
         return [link.achievement_id for link in deal.achievement_links.all()]
 
@@ -266,7 +277,7 @@ class DealSerializer(serializers.ModelSerializer):
         pending = getattr(deal, "pending_requests", None)
         if pending is None:
             pending = list(deal.transition_requests.filter(status=RequestStatus.PENDING))
-        return PendingRequestSerializer(pending[0]).data if pending else None
+        return _PENDING.to_representation(pending[0]) if pending else None
 
     def _extensions(self, deal: Deal) -> dict[str, Any]:
         columns = deal_fields(deal)
@@ -414,6 +425,15 @@ class TransitionRequestSerializer(serializers.ModelSerializer):
         return lost_reason_label(request.lost_reason_code)
 
 
+_REQUEST = TransitionRequestSerializer()
+
+
+def _one_request(request: TransitionRequest) -> dict[str, Any]:
+    """One request as the API shows it, rendered by a shared serializer (building one per answer
+    deep-copies its fields: a visible share of asking for or deciding a move)."""
+    return _REQUEST.to_representation(request)
+
+
 class HistoryEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     actor = serializers.DictField(allow_null=True)
@@ -443,12 +463,12 @@ class DealViewSet(
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Deal]:
-        return selectors.deal_list_for_user(self.request.user)  # type: ignore[arg-type]
+        return selectors.deal_list_for_user(signed_in(self.request))
 
     def get_object(self) -> Deal:
         # Visibility only: an action's service locks and reloads the deal, and a response that
         # shows the deal fetches it whole once (`_deal_response`).
-        return selectors.deal_find_for_user(user=self.request.user, deal_id=self.kwargs["pk"])  # type: ignore[arg-type]
+        return selectors.deal_find_for_user(user=signed_in(self.request), deal_id=self.kwargs["pk"])
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -462,25 +482,28 @@ class DealViewSet(
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def _deal_response(self, deal: Deal, code: int = status.HTTP_200_OK) -> Response:
-        deal = selectors.deal_get_for_user(user=self.request.user, deal_id=deal.pk)  # type: ignore[arg-type]
+        deal = selectors.deal_get_for_user(user=signed_in(self.request), deal_id=deal.pk)
         return Response(
             DealSerializer(deal, context=self.get_serializer_context()).data, status=code
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        deal = selectors.deal_get_for_user(user=request.user, deal_id=kwargs["pk"])  # type: ignore[arg-type]
+        deal = selectors.deal_get_for_user(user=signed_in(request), deal_id=kwargs["pk"])
         return Response(DealSerializer(deal, context=self.get_serializer_context()).data)
 
     @extend_schema(request=DealCreateSerializer, responses={201: DealSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        permissions.may_create_deal.require(request.user)  # type: ignore[arg-type]
+        permissions.may_create_deal.require(signed_in(request))
         data = DealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lead = data.validated_data.get("lead_broker")
-        if lead is not None and not users_visible_to(request.user).filter(pk=lead.pk).exists():  # type: ignore[arg-type]
+        if (
+            lead is not None
+            and not users_visible_to(signed_in(request)).filter(pk=lead.pk).exists()
+        ):
             raise ValidationFailed(_("指定的主办经纪人不存在或不属于您的机构。"))
         deal = services.deal_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             demand=data.validated_data["demand"],
             title=data.validated_data.get("title", ""),
             lead_broker=lead,
@@ -490,14 +513,14 @@ class DealViewSet(
     @extend_schema(request=DealUpdateSerializer, responses={200: DealSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         deal = self.get_object()
-        permissions.may_rename_deal.require(request.user, deal)  # type: ignore[arg-type]
+        permissions.may_rename_deal.require(signed_in(request), deal)
         data = DealUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deal = services.deal_rename(
             deal=deal,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             title=data.validated_data["title"],
-        )  # type: ignore[arg-type]
+        )
         return self._deal_response(deal)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -510,13 +533,13 @@ class DealViewSet(
     def achievements(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         if request.method == "POST":
-            permissions.may_link_achievement.require(request.user, deal)  # type: ignore[arg-type]
+            permissions.may_link_achievement.require(signed_in(request), deal)
             data = LinkAchievementSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             services.deal_link_achievement(
                 deal=deal,
                 achievement=data.validated_data["achievement"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=signed_in(request),
                 note=data.validated_data.get("note", ""),
             )
         linked = Achievement.objects.filter(
@@ -530,13 +553,13 @@ class DealViewSet(
     def brokers(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         if request.method == "PUT":
-            permissions.may_set_brokers.require(request.user, deal)  # type: ignore[arg-type]
+            permissions.may_set_brokers.require(signed_in(request), deal)
             data = BrokerShareSerializer(data=request.data, many=True)
             data.is_valid(raise_exception=True)
             rows = data.validated_data
             users = {
                 u.pk: u
-                for u in users_visible_to(request.user).filter(  # type: ignore[arg-type]
+                for u in users_visible_to(signed_in(request)).filter(
                     pk__in=[r["user"] for r in rows]
                 )
             }
@@ -545,7 +568,7 @@ class DealViewSet(
                 raise ValidationFailed(_("找不到这些用户：%(ids)s。") % {"ids": missing})
             services.deal_set_brokers(
                 deal=deal,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=signed_in(request),
                 shares=[(users[r["user"]], r["share"]) for r in rows],
             )
         return self._deal_response(deal)
@@ -555,10 +578,12 @@ class DealViewSet(
     def activities(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         if request.method == "POST":
-            permissions.may_log_activity.require(request.user, deal)  # type: ignore[arg-type]
+            permissions.may_log_activity.require(signed_in(request), deal)
             data = ActivitySerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            activity = services.activity_log(deal=deal, actor=request.user, **data.validated_data)  # type: ignore[arg-type]
+            activity = services.activity_log(
+                deal=deal, actor=signed_in(request), **data.validated_data
+            )
             return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
         return Response(ActivitySerializer(selectors.activities_for_deal(deal), many=True).data)
 
@@ -566,7 +591,7 @@ class DealViewSet(
     @action(detail=True, methods=["get"], pagination_class=None)
     def transitions(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
-        return Response(services.transition_options(deal=deal, user=request.user))  # type: ignore[arg-type]
+        return Response(services.transition_options(deal=deal, user=signed_in(request)))
 
     @extend_schema(
         request=TransitionRequestCreateSerializer,
@@ -581,18 +606,18 @@ class DealViewSet(
     def transition_requests(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
         if request.method == "POST":
-            permissions.may_request_move.require(request.user, deal)  # type: ignore[arg-type]
+            permissions.may_request_move.require(signed_in(request), deal)
             data = TransitionRequestCreateSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             created = services.deal_request_transition(
                 deal=deal,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=signed_in(request),
                 target=data.validated_data["target"],
                 comment=data.validated_data.get("comment", ""),
                 lost_reason_code=data.validated_data.get("lost_reason_code", ""),
             )
             return Response(
-                TransitionRequestSerializer(created).data, status=status.HTTP_201_CREATED
+                _one_request(created), status=status.HTTP_201_CREATED
             )
         rows = deal.transition_requests.select_related("deal").order_by("id")
         return Response(TransitionRequestSerializer(rows, many=True).data)
@@ -602,17 +627,19 @@ class DealViewSet(
     def pause(self, request: Request, pk: str) -> Response:
         """Stop the stage's clock while the deal waits on an outside party."""
         deal = self.get_object()
-        permissions.may_pause_clock.require(request.user, deal)  # type: ignore[arg-type]
+        permissions.may_pause_clock.require(signed_in(request), deal)
         data = PauseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.deal_pause(deal=deal, actor=request.user, reason=data.validated_data["reason"])  # type: ignore[arg-type]
+        services.deal_pause(
+            deal=deal, actor=signed_in(request), reason=data.validated_data["reason"]
+        )
         return self._deal_response(deal)
 
     @extend_schema(request=ResumeSerializer, responses={200: DealSerializer})
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:
         deal = self.get_object()
-        permissions.may_pause_clock.require(request.user, deal)  # type: ignore[arg-type]
+        permissions.may_pause_clock.require(signed_in(request), deal)
         data = ResumeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         actor: User = request.user  # type: ignore[assignment]
@@ -678,21 +705,21 @@ class TransitionRequestViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[TransitionRequest]:
-        return selectors.requests_visible_to(self.request.user)  # type: ignore[arg-type]
+        return selectors.requests_visible_to(signed_in(self.request))
 
     @extend_schema(request=DecisionSerializer, responses={200: TransitionRequestSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         req = self.get_object()
-        permissions.may_decide.require(request.user, req)  # type: ignore[arg-type]
+        permissions.may_decide.require(signed_in(request), req)
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decided = services.request_approve(
             request_id=req.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             comment=data.validated_data.get("comment", ""),
         )
-        return Response(TransitionRequestSerializer(decided).data)
+        return Response(_one_request(decided))
 
     @extend_schema(
         request=BulkApproveSerializer,
@@ -710,12 +737,12 @@ class TransitionRequestViewSet(
     def bulk_approve(self, request: Request) -> Response:
         """Approve several requests; each on its own (one refusal does not undo the others)."""
         # Who may decide at all is settled before the body is read.
-        permissions.may_see_queue.require(request.user)  # type: ignore[arg-type]
+        permissions.may_see_queue.require(signed_in(request))
         data = BulkApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.request_approve_bulk(
             request_ids=data.validated_data["ids"],
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             comment=data.validated_data.get("comment", ""),
         )
         return Response(
@@ -729,22 +756,22 @@ class TransitionRequestViewSet(
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         req = self.get_object()
-        permissions.may_decide.require(request.user, req)  # type: ignore[arg-type]
+        permissions.may_decide.require(signed_in(request), req)
         data = RejectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decided = services.request_reject(
             request_id=req.pk,
-            actor=request.user,  # type: ignore[arg-type]
+            actor=signed_in(request),
             reason=data.validated_data["reason"],
         )
-        return Response(TransitionRequestSerializer(decided).data)
+        return Response(_one_request(decided))
 
     @extend_schema(request=None, responses={200: TransitionRequestSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         req = self.get_object()
-        decided = services.request_withdraw(request_id=req.pk, actor=request.user)  # type: ignore[arg-type]
-        return Response(TransitionRequestSerializer(decided).data)
+        decided = services.request_withdraw(request_id=req.pk, actor=signed_in(request))
+        return Response(_one_request(decided))
 
 
 class EscalationSerializer(serializers.ModelSerializer):
@@ -763,4 +790,4 @@ class EscalationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_fields = ["kind", "deal"]
 
     def get_queryset(self) -> QuerySet[Escalation]:
-        return selectors.escalations_visible_to(self.request.user)  # type: ignore[arg-type]
+        return selectors.escalations_visible_to(signed_in(self.request))

@@ -122,16 +122,9 @@ def _insert_ignoring_duplicates(rows: list[Notification]) -> None:
 
 
 def _wants_mail_now(user_ids: set[int]) -> bool:
-    """Whether one of these people has an address and chose immediate e-mail (the default)."""
-    return (
-        User.objects.filter(pk__in=user_ids)
-        .exclude(email="")
-        .filter(
-            Q(notification_settings__email_mode=EmailMode.IMMEDIATE)
-            | Q(notification_settings__isnull=True)
-        )
-        .exists()
-    )
+    """Whether one of these people has an address to write to. (Who chose a digest or no mail is
+    the task's to sort out; the question here is only whether a task could have work.)"""
+    return User.objects.filter(pk__in=user_ids).exclude(email="").exists()
 
 
 # --- recipients -----------------------------------------------------------------------------------

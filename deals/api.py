@@ -616,9 +616,7 @@ class DealViewSet(
                 comment=data.validated_data.get("comment", ""),
                 lost_reason_code=data.validated_data.get("lost_reason_code", ""),
             )
-            return Response(
-                _one_request(created), status=status.HTTP_201_CREATED
-            )
+            return Response(_one_request(created), status=status.HTTP_201_CREATED)
         rows = deal.transition_requests.select_related("deal").order_by("id")
         return Response(TransitionRequestSerializer(rows, many=True).data)
 

@@ -25,7 +25,10 @@ meaning is how far the document's cosine stands above the library's usual cosine
 (a z-score over the library, SEMANTIC_Z standard deviations = 1, clipped to 0..1: e5's cosines
 crowd between 0.75 and 0.9, their spread is what tells). The SEMANTIC_CANDIDATES nearest
 documents join the word candidates, so a need told in lay words meets an achievement with which
-it shares no word. Up to EXACT_VECTORS rows every cosine is computed; above, the vectors projected
+it shares no word. Cosines are taken after subtracting the library's mean vector from both sides
+(CENTRE_MIN): the raw vectors share one large direction, and a document close to the library's
+average would otherwise outrank the one that shares what is particular to the need (dev half, lay
+needs, MRR 0.783 → 0.864). Up to EXACT_VECTORS rows every cosine is computed; above, the vectors projected
 on their PROJECTION_DIMS principal axes (256 bytes a row) pick SEMANTIC_PREFILTER rows first, whose
 exact cosines then decide, and the library's usual cosine comes from the vectors' mean and
 covariance. All of it is computed at build time and kept in the snapshot.
@@ -68,6 +71,11 @@ SEMANTIC_FLOOR = 0.25  # a meaning score below this is no reason to show a docum
 EXACT_VECTORS = 20_000
 SEMANTIC_PREFILTER = 2_000
 PROJECTION_DIMS = 64
+# Vectors are compared after subtracting the library's mean vector (and normalizing again):
+# e5's vectors share a large common direction, so raw cosines crowd together and a document that
+# merely sounds like the library's average outranks the answer. Below CENTRE_MIN documents the
+# mean is no library statistic and vectors are compared as they are.
+CENTRE_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -274,6 +282,29 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return np.divide(v, norms, out=np.zeros_like(v), where=norms > 0)
 
 
+def _centre_in_place(vectors: np.ndarray, centre: np.ndarray | None) -> np.ndarray | None:
+    """Subtract `centre` (by default the mean of the rows that have a vector, if there are at
+    least CENTRE_MIN) from those rows and make them unit again; rows without a vector stay zero.
+    Returns the centre used, None when the vectors were left as they were."""
+    block = 65_536  # rows at a time: no second copy of a large library's matrix
+    if centre is None:
+        n, total = 0, np.zeros(vectors.shape[1])
+        for start in range(0, len(vectors), block):
+            rows = vectors[start : start + block]
+            known = rows[np.any(rows != 0, axis=1)]
+            n += len(known)
+            total += known.sum(axis=0, dtype=np.float64)
+        if n < CENTRE_MIN:
+            return None
+        centre = total / n
+    centre = np.asarray(centre, dtype=np.float32)
+    for start in range(0, len(vectors), block):
+        rows = vectors[start : start + block]
+        known = np.any(rows != 0, axis=1)
+        rows[known] = _unit(rows[known] - centre)
+    return centre
+
+
 def _moments(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Mean and covariance of the rows that have a vector (float64)."""
     known = vectors[np.any(vectors != 0, axis=1)].astype(np.float64)
@@ -333,6 +364,7 @@ class TextIndex:
         self.b_proj: np.ndarray | None = None  # on their principal axes (the first pass at scale)
         self.b_basis: np.ndarray | None = None  # those axes
         self.b_moments: tuple[np.ndarray, np.ndarray] | None = None  # their mean, covariance
+        self.b_centre: np.ndarray | None = None  # the library's mean vector (CENTRE_MIN), or None
         self.d_vec: list[np.ndarray | None] = []
         self._d_vec_matrix: np.ndarray | None = None
         self.d_ids: list[int] = []
@@ -421,7 +453,9 @@ class TextIndex:
         tf: sparse.csr_matrix,
         cols: dict[str, np.ndarray],
         vec: np.ndarray | None = None,
+        centred_on: np.ndarray | None = None,
     ) -> None:
+        """`centred_on`: the centre `vec` was already centred on (a compaction keeps it)."""
         order = np.argsort(ids, kind="stable")
         if len(ids) and np.any(np.diff(ids[order]) == 0):
             raise ValueError("duplicate document ids")
@@ -432,6 +466,10 @@ class TextIndex:
         self._reset_rows()
         if vec is not None:
             self.b_vec = _unit(vec)
+            if centred_on is None:
+                self.b_centre = _centre_in_place(self.b_vec, None)
+            else:
+                self.b_centre = centred_on
             self.b_moments = _moments(self.b_vec)
             if self.b_moments is not None:
                 self.b_basis, self.b_proj = _projection(self.b_vec, self.b_moments)
@@ -485,6 +523,8 @@ class TextIndex:
             }
             if self.b_vec is not None:
                 arrays["vec"] = self.b_vec
+                if self.b_centre is not None:
+                    arrays["vec_centre"] = self.b_centre
             if self.b_moments is not None and self.b_proj is not None and self.b_basis is not None:
                 arrays["vec_mean"], arrays["vec_cov"] = self.b_moments
                 arrays["vec_proj"], arrays["vec_basis"] = self.b_proj, self.b_basis
@@ -511,6 +551,8 @@ class TextIndex:
         if (path / "vec.npy").exists():
             # plain ndarray views of the maps: numpy's memmap subclass costs ~0.2 ms an index
             index.b_vec = np.load(path / "vec.npy", mmap_mode="r").view(np.ndarray)
+            if (path / "vec_centre.npy").exists():
+                index.b_centre = np.load(path / "vec_centre.npy")
             if (path / "vec_mean.npy").exists():
                 index.b_moments = (np.load(path / "vec_mean.npy"), np.load(path / "vec_cov.npy"))
                 index.b_proj = np.load(path / "vec_proj.npy", mmap_mode="r").view(np.ndarray)
@@ -628,10 +670,11 @@ class TextIndex:
             ids = self._col("ids", rows)
             vec = None
             if self.has_vectors:
-                vec = self._vectors(rows)
+                vec = self._vectors(rows)  # centred on the base's centre, if it has one
+            centre = self.b_centre if self.b_vec is not None else None
             self.vocab = Vocab.of(self.vocab.all_terms())
             self.source = None
-            self._install(ids, tf, cols, vec)
+            self._install(ids, tf, cols, vec, centred_on=centre)
 
     def _delta_matrix(self) -> sparse.csr_matrix:
         if self.delta_w is None:
@@ -658,6 +701,8 @@ class TextIndex:
     def _delta_vectors(self) -> np.ndarray | None:
         if self._d_vec_matrix is None:
             self._d_vec_matrix = _stack(self.d_vec)
+            if self._d_vec_matrix is not None and self.b_centre is not None:
+                _centre_in_place(self._d_vec_matrix, self.b_centre)
         return self._d_vec_matrix
 
     def _vectors(self, rows: np.ndarray) -> np.ndarray:
@@ -778,7 +823,10 @@ class TextIndex:
             candidates = candidates[top]
         q_vec = None
         if query.vector is not None and self.has_vectors:
-            q_vec = _unit(np.asarray(query.vector, dtype=np.float32).reshape(1, -1))[0]
+            q_vec = _unit(np.asarray(query.vector, dtype=np.float32).reshape(1, -1))
+            if self.b_centre is not None and q_vec.shape[1] == len(self.b_centre):
+                _centre_in_place(q_vec, self.b_centre)
+            q_vec = q_vec[0]
         near = np.zeros(0, dtype=np.int64)
         mean, spread = 0.0, 1.0
         if q_vec is not None and np.any(q_vec):

@@ -162,14 +162,18 @@ def engine_ranker(with_vectors: bool = True) -> Ranker:
     return rank
 
 
-def cosine_ranker() -> Ranker:
-    """The sentence vectors alone: achievements by cosine to the need."""
+def cosine_ranker(centred: bool = False) -> Ranker:
+    """The sentence vectors alone: achievements by cosine to the need (`centred`: after
+    subtracting the pool's mean vector from both sides, as the engine compares them)."""
     keys = [a[0] for a in ACHIEVEMENTS]
     docs = achievement_vectors()
     need_vector = _need_vector_of()
+    centre = docs.mean(axis=0) if centred else np.zeros(docs.shape[1], dtype=docs.dtype)
+    docs = docs - centre
+    docs = docs / np.linalg.norm(docs, axis=1, keepdims=True)
 
     def rank(need: Need) -> list[str]:
-        sims = docs @ need_vector[need[0]]
+        sims = docs @ (need_vector[need[0]] - centre)
         order = np.lexsort((np.arange(len(keys)), -sims))[:DEPTH]
         return [keys[i] for i in order]
 
@@ -232,6 +236,7 @@ def rankers() -> dict[str, Ranker]:
         "engine": engine_ranker(),
         "engine, words": engine_ranker(with_vectors=False),
         "e5 cosine": cosine_ranker(),
+        "e5 centred": cosine_ranker(centred=True),
         "tf-idf words": tfidf_ranker(jieba_words),
         "tf-idf bigrams": tfidf_ranker(char_bigrams),
     }

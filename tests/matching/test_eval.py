@@ -33,12 +33,14 @@ TARGETS = {  # wording → figure → minimum, on the test half
 }
 BASELINES = ("tf-idf words", "tf-idf bigrams")
 # Not met yet (issue 12): lay needs of the test half. Strict: the day they pass, this test fails
-# and the mark goes. With sentence vectors (multilingual-e5-small, semantic.py) the engine beats
-# both TF-IDF baselines on lay needs (tested below, unmarked) but stays under the targets.
+# and the mark goes. With sentence vectors (multilingual-e5-small, semantic.py), compared after
+# removing the library's mean, the engine beats both TF-IDF baselines on lay needs (tested below,
+# unmarked) but stays under the targets.
 LAY_GAP = pytest.mark.xfail(
     strict=True,
-    reason="lay-word needs below target: test half R@1 0.550 / R@5 0.750 / MRR 0.658 with "
-    "sentence vectors (0.100 / 0.450 / 0.257 on words alone); targets 0.75 / 0.92 / 0.85",
+    reason="lay-word needs below target: test half R@1 0.400 / R@5 0.900 / MRR 0.632 with "
+    "centred sentence vectors (0.100 / 0.450 / 0.257 on words alone; TF-IDF bigrams 0.150 / "
+    "0.500 / 0.279); targets 0.75 / 0.92 / 0.85",
 )
 
 
@@ -101,7 +103,9 @@ def test_the_stored_vectors_are_what_the_model_computes_now():
     stored = vectors(rows, as_query=False)
     fresh = semantic.embed([semantic.text_of(*r) for r in rows], as_query=False)
     assert np.all(np.linalg.norm(fresh, axis=1) > 0.99), "the model did not load"
-    assert np.allclose(stored, fresh, atol=1e-4)
+    # the 4-bit engine's sums differ in the last digits from one CPU to another (up to 1e-3 on
+    # a coordinate); another model or another text is far below this (cosines < 0.97)
+    assert np.all(np.einsum("ij,ij->i", stored, fresh) > 0.9999)
     need = HALVES["dev"][-1]
     stored_q = vectors([(need[2], need[3])], as_query=True)[0]
     fresh_q = semantic.embed([semantic.text_of(need[2], need[3])], as_query=True)[0]

@@ -88,6 +88,45 @@ def test_at_scale_the_projected_first_pass_finds_the_same_nearest(monkeypatch):
     assert idx.search(query, limit=1)[0].id == exact == 1235
 
 
+def test_vectors_are_compared_after_removing_the_library_mean(tmp_path, monkeypatch):
+    """e5's vectors share one large direction: on raw cosines the document that is merely
+    average wins; after subtracting the library's mean, the one sharing what is particular to
+    the need does. The centre travels with the snapshot and applies to the delta too."""
+    rng = np.random.default_rng(3)
+    dim = 64
+    common, particular, other = np.eye(dim, dtype=np.float32)[:3]
+    filler = [common + 0.1 * rng.normal(size=dim).astype(np.float32) for _ in range(30)]
+    answer = 0.6 * common + 0.8 * particular
+    average = common + 0.1 * other
+    docs = [Doc(i, f"t{i}", "", vector=v) for i, v in enumerate(filler, start=3)]
+    docs += [Doc(1, "answer", "", vector=answer), Doc(2, "average", "", vector=average)]
+    query = Query(terms=Counter(), vector=common + 0.3 * particular)
+    assert float(query.vector @ average) / np.linalg.norm(average) > float(
+        query.vector @ answer
+    ) / np.linalg.norm(answer)  # raw cosine prefers the average document
+    idx = TextIndex()
+    idx.build(docs)
+    assert idx.b_centre is not None
+    assert idx.search(query, limit=1)[0].id == 1
+    idx.save(tmp_path / "snap")
+    loaded = TextIndex.load(tmp_path / "snap")
+    assert np.allclose(loaded.b_centre, idx.b_centre)
+    assert loaded.search(query, limit=1)[0].id == 1
+    loaded.remove(1)
+    loaded.upsert(Doc(1, "answer", "", vector=answer))  # back through the delta
+    assert loaded.search(query, limit=1)[0].id == 1
+    loaded.compact()  # keeps the centre the vectors were centred on
+    assert np.allclose(loaded.b_centre, idx.b_centre)
+    assert loaded.search(query, limit=1)[0].id == 1
+    small = TextIndex()
+    small.build(docs[-engine.CENTRE_MIN + 1 :])  # too few for a mean: compared as they are
+    assert small.b_centre is None
+    monkeypatch.setattr(engine, "CENTRE_MIN", len(docs) + 1)
+    raw = TextIndex()
+    raw.build(docs)
+    assert raw.search(query, limit=1)[0].id == 2  # uncentred, the average document wins
+
+
 @pytest.mark.django_db
 def test_the_worker_embeds_after_a_save_and_the_api_explains_the_match(
     api, broker, semantic_on, django_capture_on_commit_callbacks, monkeypatch

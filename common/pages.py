@@ -1,16 +1,18 @@
 """Helpers every app's pages share: sign-in required (with an honest way back when a session
 expired mid-form), a refused action as a message, the way back after a POST, a failed form kept
-across that redirect, pagination and ids from query strings. Nothing here knows an app; each
-app's `views.py` uses them for its own pages.
+across that redirect (and shown again with every error at its field), messages shown at the form
+they concern, pagination and ids from query strings. Nothing here knows an app; each app's
+`views.py` uses them for its own pages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
@@ -21,6 +23,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.exceptions import DomainError
 from common.filters import MAX_ID
@@ -102,6 +105,51 @@ def pop_stashed_form(request: HttpRequest) -> tuple[str, dict[str, str]]:
     """The form stashed for the page being shown: its name and data, or ("", {})."""
     stashed = request.session.pop(f"stashed-form:{request.path}", None) or {}
     return stashed.get("name", ""), stashed.get("data", {})
+
+
+F = TypeVar("F", bound=forms.Form)
+
+
+def bind(form: F, errors: dict[str, list[str]]) -> F:
+    """A stashed form, validated again, with the errors only the service found ("__all__" or a
+    name the form does not have: above the fields)."""
+    form.is_valid()
+    for name, field in form.fields.items():
+        # A file is not kept across the redirect: its own error, or a word to choose it again.
+        if isinstance(field, forms.FileField) and name in form.errors:
+            del form.errors[name]
+            if name not in errors:
+                form.add_error(name, _("出错后文件不会保留，请重新选择文件。"))
+    for name, messages_ in errors.items():
+        for message in messages_:
+            form.add_error(None if name not in form.fields else name, message)
+    return form
+
+
+def panel_tags(name: str) -> str:
+    """Message tags of the form `name`: base.html leaves them to the page, which shows them at
+    that form (`{% panel_messages "panel-<name>" %}`), where the reader's eye is."""
+    return f"panel panel-{name}"
+
+
+def report_invalid_form(request: HttpRequest, form: forms.Form, name: str) -> None:
+    """The word at the form that failed: how many places to fix (each is marked at its field)."""
+    count = sum(len(e) for e in form.errors.values())
+    messages.error(
+        request,
+        ngettext(
+            "未保存：有 %(n)d 处需要修改，见标红的字段。",
+            "未保存：有 %(n)d 处需要修改，见标红的字段。",
+            count,
+        )
+        % {"n": count},
+        extra_tags=panel_tags(name),
+    )
+
+
+def refusal_errors(exc: DomainError) -> dict[str, list[str]]:
+    """A refusal that names no field, kept for the form's top: its message and its blockers."""
+    return {"__all__": [exc.message, *exc.blockers]}
 
 
 def paginate(request: HttpRequest, items: Any, per_page: int) -> Page[Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -29,7 +29,14 @@ from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
 from common.files import BadUpload, private_file_response
-from common.pages import login_required, stash_form, stashed_errors
+from common.pages import (
+    bind,
+    login_required,
+    panel_tags,
+    report_invalid_form,
+    stash_form,
+    stashed_errors,
+)
 from contracts import permissions, services
 from contracts.forms import (
     AttachmentForm,
@@ -75,11 +82,6 @@ SERVICE_TO_FORM = {
 }
 
 
-def panel_tags(name: str) -> str:
-    """Message tags of a form's panel: base.html leaves them to the panel."""
-    return f"panel panel-{name}"
-
-
 def form_errors(exc: DomainError, form: forms.Form, file_field: str = "") -> dict[str, list[str]]:
     """The service's refusal as {form field: [message]}; "__all__" when no field is named."""
     if isinstance(exc, BadUpload) and file_field:
@@ -95,24 +97,6 @@ def form_errors(exc: DomainError, form: forms.Form, file_field: str = "") -> dic
         field = clause_field_name(name.split(".", 1)[1])
     field = field or name
     return {field if field in form.fields else "__all__": [text]}
-
-
-F = TypeVar("F", bound=forms.Form)
-
-
-def bind(form: F, errors: dict[str, list[str]]) -> F:
-    """A stashed form, validated again, with the errors only the service found."""
-    form.is_valid()
-    for name, field in form.fields.items():
-        # A file is not kept across the redirect: its own error, or a word to choose it again.
-        if isinstance(field, forms.FileField) and name in form.errors:
-            del form.errors[name]
-            if name not in errors:
-                form.add_error(name, _("出错后文件不会保留，请重新选择文件。"))
-    for name, messages_ in errors.items():
-        for message in messages_:
-            form.add_error(None if name not in form.fields else name, message)
-    return form
 
 
 def contract_panel(user: User, deal: Deal, stashed: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -206,17 +190,7 @@ def _contract_action(
         # File fields are not kept across the redirect: their errors travel with the data.
         kept = {f: [str(m) for m in e] for f, e in form.errors.items() if f == file_field}
         stash_form(request, deal_page, name, errors=kept)
-        count = sum(len(e) for e in form.errors.values())
-        messages.error(
-            request,
-            ngettext(
-                "未保存：有 %(n)d 处需要修改，见标红的字段。",
-                "未保存：有 %(n)d 处需要修改，见标红的字段。",
-                count,
-            )
-            % {"n": count},
-            extra_tags=tags,
-        )
+        report_invalid_form(request, form, name)
     else:
         try:
             act(form)

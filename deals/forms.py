@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brokers.regions import resolve_region
 from common.exceptions import ValidationFailed
+from deals import services
 from deals.lost_reasons import lost_reason_choices
 from deals.models import ActivityKind
 
@@ -50,6 +51,17 @@ class ActivityForm(forms.Form):
         label=_("纪要"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
     )
 
+    def clean(self) -> dict[str, Any]:
+        # The service's own rules, run here too so the page shows every error at once.
+        data = super().clean() or {}
+        for problem in services.activity_problems(
+            kind=data.get("kind", ActivityKind.ONLINE_TALK),
+            occurred_at=data.get("occurred_at"),
+            location=data.get("location", ""),
+        ):
+            self.add_error(problem.field, problem.error.message)
+        return data
+
 
 class TransitionRequestForm(forms.Form):
     target = forms.ChoiceField(label=_("申请变更到"))
@@ -76,6 +88,19 @@ class TransitionRequestForm(forms.Form):
         if not isinstance(target, forms.ChoiceField):
             raise RuntimeError("invariant: isinstance(target, forms.ChoiceField)")
         target.choices = [(o["target"], o["label"]) for o in options]
+        self.kinds = {o["target"]: o["kind"] for o in options}
+
+    def clean(self) -> dict[str, Any]:
+        # The service's rules on words, run here too so the page shows them at their fields.
+        data = super().clean() or {}
+        if "target" in data:
+            for problem in services.request_problems(
+                kind=self.kinds.get(data["target"]),
+                comment=data.get("comment", ""),
+                lost_reason_code=data.get("lost_reason_code", ""),
+            ):
+                self.add_error(problem.field, problem.error.message)
+        return data
 
 
 class DecisionForm(forms.Form):

@@ -428,6 +428,42 @@ def deal_set_brokers(
 
 
 @transaction.atomic
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, and the field it concerns: the service refuses the first,
+    the page's form shows them all at once, each at its field."""
+
+    field: str
+    error: ValidationFailed
+
+
+def activity_problems(
+    *, kind: str, occurred_at: dt.datetime | None, location: str
+) -> list[Problem]:
+    """What is wrong with an activity's kind, time and place (`None`: a time not given)."""
+    problems = []
+    if kind not in ActivityKind.values:
+        problems.append(
+            Problem(
+                "kind",
+                ValidationFailed(
+                    _("类型应为 online_talk（线上洽谈）或 offline_meeting（线下对接）。")
+                ),
+            )
+        )
+    elif kind == ActivityKind.OFFLINE_MEETING and not location.strip():
+        problems.append(
+            Problem(
+                "location", ValidationFailed(_("线下对接请填写地点。"), code="location_required")
+            )
+        )
+    if occurred_at is not None and occurred_at > timezone.now() + dt.timedelta(days=1):
+        problems.append(
+            Problem("occurred_at", ValidationFailed(_("洽谈时间不能在将来；请在活动发生后记录。")))
+        )
+    return problems
+
+
 def activity_log(
     *,
     deal: Deal,
@@ -439,14 +475,8 @@ def activity_log(
     location: str = "",
 ) -> Activity:
     permissions.may_log_activity.require(actor, deal)
-    if kind not in ActivityKind.values:
-        raise ValidationFailed(
-            _("类型应为 online_talk（线上洽谈）或 offline_meeting（线下对接）。")
-        )
-    if kind == ActivityKind.OFFLINE_MEETING and not location.strip():
-        raise ValidationFailed(_("线下对接请填写地点。"), code="location_required")
-    if occurred_at > timezone.now() + dt.timedelta(days=1):
-        raise ValidationFailed(_("洽谈时间不能在将来；请在活动发生后记录。"))
+    for problem in activity_problems(kind=kind, occurred_at=occurred_at, location=location):
+        raise problem.error
     activity = Activity(
         deal=deal,
         kind=kind,
@@ -487,10 +517,8 @@ def deal_request_transition(
     kind = transition.custom.get("kind")
     comment = (comment or "").strip()
     lost_reason_code = (lost_reason_code or "").strip() if kind == "lost" else ""
-    if kind == "lost":
-        _require_lost_reason(lost_reason_code, comment)
-    elif kind == "back" and not comment:
-        raise ValidationFailed(_("退回项目必须在 comment 中说明原因。"), code="comment_required")
+    for problem in request_problems(kind=kind, comment=comment, lost_reason_code=lost_reason_code):
+        raise problem.error
     if deal.transition_requests.filter(status=RequestStatus.PENDING).exists():
         raise RequestPending(
             _("本项目已有一条待审批的申请，请等待主管处理或撤回后再申请。"),
@@ -517,24 +545,50 @@ def deal_request_transition(
     return request
 
 
-def _require_lost_reason(code: str, comment: str) -> None:
-    """Closing as lost names one of the configured reasons; `other` also says it in words."""
+def request_problems(*, kind: str | None, comment: str, lost_reason_code: str) -> list[Problem]:
+    """What a move request of this kind (`forward`, `back`, `lost`) lacks in words: going back
+    says why; closing as lost names one of the configured reasons, and `other` says it in words."""
+    comment = comment.strip()
+    if kind == "back" and not comment:
+        return [
+            Problem(
+                "comment",
+                ValidationFailed(_("退回项目必须说明原因。"), code="comment_required"),
+            )
+        ]
+    if kind != "lost":
+        return []
+    code = lost_reason_code.strip()
     if not code:
-        raise ValidationFailed(
-            _("终止项目必须选择终止原因（lost_reason_code），可选：%(codes)s。")
-            % {"codes": _lost_reason_list()},
-            code="lost_reason_required",
-        )
+        return [
+            Problem(
+                "lost_reason_code",
+                ValidationFailed(
+                    _("终止项目必须选择终止原因。"),
+                    code="lost_reason_required",
+                    blockers=[_("可选：%(codes)s。") % {"codes": _lost_reason_list()}],
+                ),
+            )
+        ]
     if not lost_reason_known(code):
-        raise ValidationFailed(
-            _("未知的终止原因“%(code)s”，可选：%(codes)s。")
-            % {"code": code[:40], "codes": _lost_reason_list()},
-            code="unknown_lost_reason",
-        )
+        return [
+            Problem(
+                "lost_reason_code",
+                ValidationFailed(
+                    _("未知的终止原因“%(code)s”，可选：%(codes)s。")
+                    % {"code": code[:40], "codes": _lost_reason_list()},
+                    code="unknown_lost_reason",
+                ),
+            )
+        ]
     if code == LOST_OTHER and not comment:
-        raise ValidationFailed(
-            _("终止原因为“其他”时，必须在 comment 中写明原因。"), code="comment_required"
-        )
+        return [
+            Problem(
+                "comment",
+                ValidationFailed(_("终止原因为“其他”时，必须写明原因。"), code="comment_required"),
+            )
+        ]
+    return []
 
 
 def _lost_reason_list() -> str:

@@ -27,14 +27,19 @@ from brokers.models import User
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
 from common.pages import (
+    bind,
     login_required,
     paginate,
+    panel_tags,
     pop_stashed_form,
     query_id,
     redirect_back,
+    refusal_errors,
     report_domain_error,
+    report_invalid_form,
     sortable,
     stash_form,
+    stashed_errors,
 )
 from deals import permissions, services
 from deals.assignment.selectors import conflict_view, conflicts_open_visible_to
@@ -501,24 +506,22 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
 
     stashed_name, stashed_data = pop_stashed_form(request)
     activity_form = ActivityForm(
-        stashed_data if stashed_name == "activity" else None,
         initial={
             "kind": "offline_meeting" if deal.state == DealState.OFFLINE_MEETING else "online_talk",
             "occurred_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         },
     )
+    if stashed_name == "activity":
+        activity_form = bind(ActivityForm(stashed_data), stashed_errors(stashed_data))
     default_target = next(
         (o["target"] for o in options if o["allowed"] and o["kind"] == "forward"),
         next((o["target"] for o in options if o["kind"] == "forward"), ""),
     )
-    request_form = TransitionRequestForm(
-        stashed_data if stashed_name == "request" else None,
-        options=options,
-        initial={"target": default_target},
-    )
-    for form in (activity_form, request_form):
-        if form.is_bound:
-            form.is_valid()  # fills form.errors for the page
+    request_form = TransitionRequestForm(options=options, initial={"target": default_target})
+    if stashed_name == "request":
+        request_form = bind(
+            TransitionRequestForm(stashed_data, options=options), stashed_errors(stashed_data)
+        )
 
     linked_ids = {link.achievement_id for link in links}
     candidates = (
@@ -605,6 +608,30 @@ def _mark_unseen_decisions(user: User, deals: list[Deal]) -> None:
 # --- the deal page's actions ------------------------------------------------------------------
 
 
+# Where the deal page's own forms sit (the anchor a redirect lands on, failed or done).
+FORM_ANCHORS = {"request": "request-form", "activity": "activity-form"}
+DONE_ANCHORS = {"request": "transitions", "activity": "activities"}
+
+
+def _form_failed(
+    request: HttpRequest, deal: Deal, name: str, form: Any, exc: DomainError | None = None
+) -> HttpResponse:
+    """Back to the deal page at the form, kept with what was typed: its errors at their fields
+    (a refusal of the service above them), the word at the form."""
+    page = reverse("deal-detail", args=[deal.pk])
+    stash_form(request, page, name, errors=refusal_errors(exc) if exc else None)
+    if exc is None:
+        report_invalid_form(request, form, name)
+    else:
+        messages.error(request, _("未保存：请按表单中的提示修改。"), extra_tags=panel_tags(name))
+    return redirect(f"{page}#{FORM_ANCHORS[name]}")
+
+
+def _form_done(request: HttpRequest, deal: Deal, name: str, done: str) -> HttpResponse:
+    messages.success(request, done, extra_tags=panel_tags(name))
+    return redirect(reverse("deal-detail", args=[deal.pk]) + f"#{DONE_ANCHORS[name]}")
+
+
 @login_required
 @require_POST
 def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
@@ -614,9 +641,7 @@ def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
         request.POST, options=services.transition_options(deal=deal, user=user)
     )
     if not form.is_valid():
-        stash_form(request, reverse("deal-detail", args=[deal.pk]), "request")
-        messages.error(request, _("申请未提交，请检查表单。"))
-        return redirect("deal-detail", deal_id=deal.pk)
+        return _form_failed(request, deal, "request", form)
     try:
         services.deal_request_transition(
             deal=deal,
@@ -626,11 +651,8 @@ def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
             lost_reason_code=form.cleaned_data["lost_reason_code"],
         )
     except DomainError as exc:
-        stash_form(request, reverse("deal-detail", args=[deal.pk]), "request")
-        report_domain_error(request, exc)
-    else:
-        messages.success(request, _("申请已提交，等待主管审批。"))
-    return redirect("deal-detail", deal_id=deal.pk)
+        return _form_failed(request, deal, "request", form, exc)
+    return _form_done(request, deal, "request", _("申请已提交，等待主管审批。"))
 
 
 @login_required
@@ -640,17 +662,12 @@ def deal_log_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     form = ActivityForm(request.POST)
     if not form.is_valid():
-        stash_form(request, reverse("deal-detail", args=[deal.pk]), "activity")
-        messages.error(request, _("记录未保存，请检查表单。"))
-        return redirect("deal-detail", deal_id=deal.pk)
+        return _form_failed(request, deal, "activity", form)
     try:
         services.activity_log(deal=deal, actor=user, **form.cleaned_data)
     except DomainError as exc:
-        stash_form(request, reverse("deal-detail", args=[deal.pk]), "activity")
-        report_domain_error(request, exc)
-    else:
-        messages.success(request, _("已记录。"))
-    return redirect("deal-detail", deal_id=deal.pk)
+        return _form_failed(request, deal, "activity", form, exc)
+    return _form_done(request, deal, "activity", _("已记录。"))
 
 
 @login_required

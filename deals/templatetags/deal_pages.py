@@ -1,4 +1,4 @@
-"""Small display helpers for the pages: money, regions, state badges."""
+"""Small display helpers for the pages: money, regions, state badges, a form's messages."""
 
 from __future__ import annotations
 
@@ -82,3 +82,11 @@ def may_edit_record(user: Any, record: Any) -> bool:
 @register.filter
 def may_write_catalogue(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and permissions.may_write_catalogue(user)
+
+
+@register.inclusion_tag("_panel_messages.html", takes_context=True)
+def panel_messages(context: Any, tag: str) -> dict[str, Any]:
+    """The messages of one form (tagged "panel-<form>", `common.pages.panel_tags`), shown at that
+    form; none: no list."""
+    found = [m for m in context.get("messages") or [] if tag in m.extra_tags.split()]
+    return {"panel_messages": found}

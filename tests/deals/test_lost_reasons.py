@@ -40,7 +40,8 @@ def test_closing_without_a_reason_code_is_400_listing_the_codes(api, deal, broke
     response = ask_to_close(api(broker), deal, comment="企业不做了")
     assert response.status_code == 400
     assert response.json()["code"] == "lost_reason_required"
-    assert "no_budget" in response.json()["detail"] and "预算不足" in response.json()["detail"]
+    choices = " ".join(response.json()["blockers"])
+    assert "no_budget" in choices and "预算不足" in choices
     assert not deal.transition_requests.exists()
 
 

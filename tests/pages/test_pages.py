@@ -256,7 +256,7 @@ def test_going_back_without_a_reason_is_refused_and_the_form_is_shown_again(brok
     response = signed_in(broker).post(
         f"/deals/{deal.pk}/request/", {"target": "intake", "comment": ""}, follow=True
     )
-    assert "必须在 comment 中说明原因" in response.content.decode()
+    assert "退回项目必须说明原因" in response.content.decode()
     assert not TransitionRequest.objects.filter(status=RequestStatus.PENDING).exists()
 
 
@@ -360,7 +360,7 @@ def test_an_invalid_activity_comes_back_with_errors_and_what_was_typed(broker):
         follow=True,
     )
     html = response.content.decode()
-    assert "记录未保存" in html
+    assert "未保存：有 3 处需要修改" in html
     assert "写了一半的纪要" in html
     assert not deal.activities.exists()
 

@@ -127,6 +127,43 @@ def test_vectors_are_compared_after_removing_the_library_mean(tmp_path, monkeypa
     assert raw.search(query, limit=1)[0].id == 2  # uncentred, the average document wins
 
 
+def test_at_scale_a_query_scans_only_the_cells_nearest_to_it_and_keeps_the_nearest(
+    monkeypatch, tmp_path
+):
+    # clustered vectors (as sentence vectors are: by topic), 4,000 rows in √4000 = 63 cells
+    rng = np.random.default_rng(11)
+    topics = rng.normal(size=(40, 32))
+    vectors = topics[rng.integers(0, 40, 4000)] + 0.4 * rng.normal(size=(4000, 32))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    built = TextIndex()
+    built.build([Doc(i + 1, f"t{i}", "", vector=v) for i, v in enumerate(vectors)])
+    built.save(tmp_path / "snap")
+    idx = TextIndex.load(tmp_path / "snap")  # the cells are in the snapshot, memory-mapped
+    assert idx.b_cell_centres is not None and len(idx.b_cell_centres) == 63
+    monkeypatch.setattr(engine, "VECTOR_SCAN", 400)  # a tenth of the rows
+    monkeypatch.setattr(engine, "SEMANTIC_PREFILTER", 10_000)  # keep all that was scanned
+    usable = np.ones(4000, dtype=bool)
+    centred = np.asarray(idx.b_vec)  # as the index compares them (the library's mean removed)
+
+    def as_query(v: np.ndarray) -> np.ndarray:
+        q = v + 0.1 * rng.normal(size=32) - (idx.b_centre if idx.b_centre is not None else 0)
+        return (q / np.linalg.norm(q)).astype(np.float32)
+
+    queries = [as_query(v) for v in vectors[::80]]
+    scanned = [len(idx._first_pass(q, usable)) for q in queries]
+    assert min(scanned) >= 400 and max(scanned) < 1000  # cells until 400 rows, not 4,000
+    monkeypatch.setattr(engine, "SEMANTIC_PREFILTER", 100)
+    kept = []
+    for q in queries:
+        nearest = set(np.argsort(-(centred @ q))[:10].tolist())
+        kept.append(len(nearest & set(idx._first_pass(q, usable).tolist())) / 10)
+    assert np.mean(kept) >= 0.9, np.mean(kept)
+    usable[np.argsort(-(centred @ queries[0]))[:5]] = False
+    assert not set(idx._first_pass(queries[0], usable).tolist()) & set(
+        np.flatnonzero(~usable).tolist()
+    )  # removed rows are never candidates
+
+
 @pytest.mark.django_db
 def test_the_worker_embeds_after_a_save_and_the_api_explains_the_match(
     api, broker, semantic_on, django_capture_on_commit_callbacks, monkeypatch

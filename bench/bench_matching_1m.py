@@ -32,6 +32,17 @@ TARGETS |= {"memory_mb": 150.0, "edit_s": 1.0}
 N = int(os.environ.get("BENCH_MATCHING_1M_N", "1000000"))
 URL = os.environ.get("MATCHING_1M_URL", "postgresql://postgres@127.0.0.1:5432/dealdesk_matching_1m")
 ROOT = Path(__file__).resolve().parent.parent
+# The generator's industries (bench_matching.FIELDS) as the catalogue's codes (brokers/industries).
+INDUSTRY_CODES = {
+    "manufacturing": "2.1",
+    "new_materials": "3",
+    "electronics": "1.2",
+    "biomedicine": "4.1",
+    "new_energy": "6",
+    "environment": "7",
+    "chemicals": "3.3",
+    "agriculture": "4.3",
+}
 
 
 def _cpu_s() -> float:
@@ -71,7 +82,8 @@ def _copy_achievements(rows: list[dict[str, Any]]) -> None:
         cursor.cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy,
     ):
         for r in rows:
-            row = [r["title"], r["description"], r["owner"], "patent", r["industry"]]
+            industry = INDUSTRY_CODES.get(r["industry"], r["industry"])
+            row = [r["title"], r["description"], r["owner"], "patent", industry]
             row += [r["maturity"], r["asking_price"], r["region"], "", r["external_id"], False]
             copy.write_row([*row, now, now])
 
@@ -82,6 +94,7 @@ def _needs(rng: random.Random) -> list[dict[str, Any]]:
 
     needs = [
         {k: (str(v) if k == "budget" else v) for k, v in n.items()}
+        | {"industry": INDUSTRY_CODES.get(n["industry"], n["industry"])}
         for n in _generated_needs(rng, 250)
     ]
     for half in HALVES.values():
@@ -165,68 +178,78 @@ def main() -> bool:
         )
         ok &= build_s <= TARGETS["build_s"]
 
-        needs_file = str(Path(tmp) / "needs.json")
-        Path(needs_file).write_text(json.dumps(_needs(rng), ensure_ascii=False))
-        peer = None
-        for count in (1, 4):
-            procs = _processes(count, needs_file, str(settings.MATCH_INDEX_DIR))
-            reports = [_report(p) for p in procs]
-            for r in reports:
-                assert r["built"] == 0, "a process built its own index"
-            first = max(r["first_s"] for r in reports)
-            median = max(r["median_ms"] for r in reports)
-            p95 = max(r["p95_ms"] for r in reports)
-            cpu_ms = max(r["cpu_median_ms"] for r in reports)
-            pss = max(r["added"]["pss"] for r in reports)
-            private = max(r["added"]["private"] for r in reports)
-            rss = max(r["added"]["rss"] for r in reports)
-            print(f"  {count} process(es), each fresh, the worst of them:")
-            print(
-                f"    first query (open the snapshot, catch up, answer): {first:.2f} s   "
-                f"target <= 2 s   {_mark(first, TARGETS['first_s'])}"
-            )
-            print(
-                f"    top-10 queries: median {median:.1f} ms, p95 {p95:.1f} ms   "
-                f"targets <= 30 / 100 ms   {_mark(median, 30)} / {_mark(p95, 100)}"
-            )
-            print(
-                f"    (CPU time of a query, median: {cpu_ms:.1f} ms; the rest is waiting for a core)"
-            )
-            print(
-                f"    memory added: PSS +{pss:.0f} MB (private +{private:.0f} MB; RSS +{rss:.0f} MB "
-                f"counts the shared mapped pages in full)   target <= 150 MB   {_mark(pss, 150)}"
-            )
-            ok &= first <= 2 and median <= 30 and p95 <= 100 and pss <= 150
-            if count == 1:
-                peer = procs[0]
-            else:
-                for p in procs:
-                    p.kill()
-                    p.wait()
+        children: list[subprocess.Popen[str]] = []
+        try:
+            needs_file = str(Path(tmp) / "needs.json")
+            Path(needs_file).write_text(json.dumps(_needs(rng), ensure_ascii=False))
+            peer = None
+            for count in (1, 4):
+                procs = _processes(count, needs_file, str(settings.MATCH_INDEX_DIR))
+                children += procs
+                reports = [_report(p) for p in procs]
+                for r in reports:
+                    assert r["built"] == 0, "a process built its own index"
+                first = max(r["first_s"] for r in reports)
+                median = max(r["median_ms"] for r in reports)
+                p95 = max(r["p95_ms"] for r in reports)
+                cpu_ms = max(r["cpu_median_ms"] for r in reports)
+                pss = max(r["added"]["pss"] for r in reports)
+                private = max(r["added"]["private"] for r in reports)
+                rss = max(r["added"]["rss"] for r in reports)
+                print(f"  {count} process(es), each fresh, the worst of them:")
+                print(
+                    f"    first query (open the snapshot, catch up, answer): {first:.2f} s   "
+                    f"target <= 2 s   {_mark(first, TARGETS['first_s'])}"
+                )
+                print(
+                    f"    top-10 queries: median {median:.1f} ms, p95 {p95:.1f} ms   "
+                    f"targets <= 30 / 100 ms   {_mark(median, 30)} / {_mark(p95, 100)}"
+                )
+                print(
+                    f"    (CPU time of a query, median: {cpu_ms:.1f} ms; the rest is waiting for a core)"
+                )
+                print(
+                    f"    memory added: PSS +{pss:.0f} MB (private +{private:.0f} MB; RSS +{rss:.0f} MB "
+                    f"counts the shared mapped pages in full)   target <= 150 MB   {_mark(pss, 150)}"
+                )
+                ok &= first <= 2 and median <= 30 and p95 <= 100 and pss <= 150
+                if count == 1:
+                    peer = procs[0]
+                else:
+                    for p in procs:
+                        p.kill()
+                        p.wait()
 
-        assert peer is not None and peer.stdin is not None
-        with transaction.atomic():  # the service; the index task runs on commit (eager here)
-            created = services.achievement_create(
-                actor=None,
-                title="海上风机螺栓预紧力超声在线监测装置",
-                description="超声回波测量风机塔筒法兰螺栓轴力，螺栓松动实时报警。",
-                owner="基准大学",
-                industry="manufacturing",
+            assert peer is not None and peer.stdin is not None
+            with transaction.atomic():  # the service; the index task runs on commit (eager here)
+                created = services.achievement_create(
+                    actor=None,
+                    title="海上风机螺栓预紧力超声在线监测装置",
+                    description="超声回波测量风机塔筒法兰螺栓轴力，螺栓松动实时报警。",
+                    owner="基准大学",
+                    industry="2.1",
+                )
+            committed = time.perf_counter()
+            need = {
+                "title": "风机法兰螺栓松动",
+                "description": "塔筒法兰螺栓松动，想实时知道预紧力。",
+            }
+            peer.stdin.write(json.dumps(need, ensure_ascii=False) + "\n")
+            peer.stdin.flush()
+            found = created.pk in _report(peer)["ids"][:3]
+            edit_s = time.perf_counter() - committed
+            print(
+                f"  edit made here, in the other process's next top 3: {found}, {edit_s * 1000:.0f} ms "
+                f"after commit   target <= 1 s   {_mark(edit_s, 1) if found else 'MISSED'}"
             )
-        committed = time.perf_counter()
-        need = {"title": "风机法兰螺栓松动", "description": "塔筒法兰螺栓松动，想实时知道预紧力。"}
-        peer.stdin.write(json.dumps(need, ensure_ascii=False) + "\n")
-        peer.stdin.flush()
-        found = created.pk in _report(peer)["ids"][:3]
-        edit_s = time.perf_counter() - committed
-        print(
-            f"  edit made here, in the other process's next top 3: {found}, {edit_s * 1000:.0f} ms "
-            f"after commit   target <= 1 s   {_mark(edit_s, 1) if found else 'MISSED'}"
-        )
-        ok &= found and edit_s <= TARGETS["edit_s"]
-        peer.kill()
-        peer.wait()
-        _close_other_sessions()
+            ok &= found and edit_s <= TARGETS["edit_s"]
+            peer.kill()
+            peer.wait()
+        finally:  # a failed run must not leave processes holding the database
+            for child in children:
+                child.kill()
+                child.wait()
+            _close_other_sessions()
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("matching 10^6 targets:", "all met" if ok else "MISSED")
     return ok

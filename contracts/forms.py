@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,11 @@ PARTY_FIELDS = [
     ("phone", _("电话"), False),
     ("bank_account", _("开户银行及账号"), False),
 ]
+
+
+# Instalment rows the draft form offers (more when the contract or the posted form has more).
+SCHEDULE_ROWS = 4
+SCHEDULE_KEY = re.compile(r"^s(\d+)_(?:due_on|amount|note)$")
 
 
 def kind_choices() -> list[tuple[str, str]]:
@@ -64,7 +70,7 @@ class ContractDraftForm(forms.Form):
         choices=PaymentMode.choices,
         initial=PaymentMode.LUMP_SUM,
         required=False,
-        help_text=_("分期计划可在接口中录入（payment_schedule）。"),
+        help_text=_("分期支付时在下面填写各期的日期和金额，合计应等于成交额。"),
     )
     payment_terms = forms.CharField(
         label=_("支付约定"),
@@ -86,6 +92,31 @@ class ContractDraftForm(forms.Form):
         # The deal page has other forms with a "kind" (activities): ids must not collide.
         kwargs.setdefault("auto_id", "contract_%s")
         super().__init__(*args, **kwargs)
+        self.schedule_rows = max(
+            [
+                SCHEDULE_ROWS,
+                *(int(m.group(1)) for key in self.data if (m := SCHEDULE_KEY.match(key))),
+                *(int(m.group(1)) for key in self.initial if (m := SCHEDULE_KEY.match(key))),
+            ]
+        )
+        # The payment schedule (付款/支付 terms of the contract's price article and the payments
+        # panel's plan): a row per instalment, each part a field so an error sits at its input.
+        for i in range(1, self.schedule_rows + 1):
+            self.fields[f"s{i}_due_on"] = forms.DateField(
+                label=_("第 %(i)d 期日期") % {"i": i},
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+            self.fields[f"s{i}_amount"] = forms.DecimalField(
+                label=_("金额（元）"),
+                required=False,
+                max_digits=18,
+                decimal_places=2,
+                min_value=Decimal("0.01"),
+            )
+            self.fields[f"s{i}_note"] = forms.CharField(
+                label=_("说明"), max_length=300, required=False
+            )
         kind = self.fields["kind"]
         if not isinstance(kind, forms.ChoiceField):
             raise RuntimeError("invariant: isinstance(kind, forms.ChoiceField)")
@@ -110,6 +141,7 @@ class ContractDraftForm(forms.Form):
         start, end = data.get("valid_from"), data.get("valid_to")
         if start and end and end < start:
             self.add_error("valid_to", _("有效期截止日不能早于起始日。"))
+        self._clean_schedule(data)
         for side in ("a", "b"):
             code = (data.get(f"{side}_credit_code") or "").strip().upper()
             if code and not CREDIT_CODE.match(code):
@@ -118,6 +150,52 @@ class ContractDraftForm(forms.Form):
                     _("统一社会信用代码应为 18 位（数字和大写字母，不含 I、O、S、V、Z）。"),
                 )
         return data
+
+    def _clean_schedule(self, data: dict[str, Any]) -> None:
+        """Each started row needs its date and amount; the rows add up to the amount; paying in
+        instalments needs rows. Errors at the row's input, totals at the payment mode."""
+        total, rows, complete = Decimal(0), 0, True
+        for i in range(1, self.schedule_rows + 1):
+            keys = (f"s{i}_due_on", f"s{i}_amount", f"s{i}_note")
+            if not any(self.data.get(self.add_prefix(k), "").strip() for k in keys):
+                continue
+            rows += 1
+            for key, word in ((keys[0], _("日期")), (keys[1], _("金额"))):
+                if data.get(key) is None:
+                    complete = False
+                    if key not in self.errors:
+                        self.add_error(
+                            key, _("请填写第 %(i)d 期的%(what)s。") % {"i": i, "what": word}
+                        )
+            total += data.get(keys[1]) or 0
+        amount = data.get("amount")
+        if rows and complete and amount is not None and total != amount:
+            self.add_error(
+                "payment_mode",
+                _("各期金额合计 %(total)s 元，应等于成交额 %(amount)s 元。")
+                % {"total": total, "amount": amount},
+            )
+        if not rows and data.get("payment_mode") == PaymentMode.INSTALMENTS:
+            self.add_error("payment_mode", _("分期支付请填写各期的日期和金额。"))
+
+    def schedule(self) -> list[dict[str, Any]]:
+        """The filled rows, in order, as the service takes them."""
+        data = self.cleaned_data
+        return [
+            {
+                "due_on": data[f"s{i}_due_on"],
+                "amount": data[f"s{i}_amount"],
+                "note": data[f"s{i}_note"],
+            }
+            for i in range(1, self.schedule_rows + 1)
+            if data.get(f"s{i}_due_on") is not None and data.get(f"s{i}_amount") is not None
+        ]
+
+    def schedule_rows_bound(self) -> list[list[forms.BoundField]]:
+        return [
+            [self[f"s{i}_due_on"], self[f"s{i}_amount"], self[f"s{i}_note"]]
+            for i in range(1, self.schedule_rows + 1)
+        ]
 
     def party(self, side: str) -> dict[str, str]:
         return {key: self.cleaned_data[f"{side}_{key}"] for key, _label, _req in PARTY_FIELDS}
@@ -145,6 +223,7 @@ class ContractDraftForm(forms.Form):
             "technology_amount": data["technology_amount"],
             "payment_mode": data["payment_mode"] or PaymentMode.LUMP_SUM,
             "payment_terms": data["payment_terms"],
+            "payment_schedule": self.schedule(),
             "patent": patent,
             "sign_place": data["sign_place"],
             "valid_from": data["valid_from"],
@@ -184,6 +263,10 @@ class ContractDraftForm(forms.Form):
         for side, party in (("a", contract.party_a or {}), ("b", contract.party_b or {})):
             for key, _label, _req in PARTY_FIELDS:
                 initial[f"{side}_{key}"] = party.get(key, "")
+        for i, row in enumerate(contract.payment_schedule or [], start=1):
+            initial[f"s{i}_due_on"] = row.get("due_on", "")
+            initial[f"s{i}_amount"] = row.get("amount", "")
+            initial[f"s{i}_note"] = row.get("note", "")
         return initial
 
     @classmethod

@@ -79,7 +79,10 @@ SERVICE_TO_FORM = {
     "patent.title": "patent_title",
     "party_a": "a_name",
     "party_b": "b_name",
+    # The schedule's totals are shown at the payment mode, just above its rows.
+    "payment_schedule": "payment_mode",
 }
+SCHEDULE_ROW = re.compile(r"^payment_schedule\[(\d+)\]\.(due_on|amount|note)$")
 
 
 def form_errors(exc: DomainError, form: forms.Form, file_field: str = "") -> dict[str, list[str]]:
@@ -95,6 +98,8 @@ def form_errors(exc: DomainError, form: forms.Form, file_field: str = "") -> dic
         field = f"{name[6]}_{name.split('.', 1)[1]}"
     if field is None and name.startswith("clauses."):
         field = clause_field_name(name.split(".", 1)[1])
+    if field is None and (row := SCHEDULE_ROW.match(name)):
+        field = f"s{row.group(1)}_{row.group(2)}"
     field = field or name
     return {field if field in form.fields else "__all__": [text]}
 

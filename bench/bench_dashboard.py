@@ -31,6 +31,7 @@ def _populate(n_deals: int, tag: str) -> dict[str, Any]:
         Demand,
         RequestStatus,
         TransitionRequest,
+        days_between,
     )
     from records.models import Enterprise
     from rewards.models import Reward, RewardPolicy, RewardShare, RewardStatus
@@ -114,9 +115,10 @@ def _populate(n_deals: int, tag: str) -> dict[str, Any]:
             batch_size=2000,
         )
         requests = []
-        for d in deals:
+        for position, d in enumerate(deals):
             target_index = forward.index(DealState(d.state)) if d.state != DealState.LOST else 1
             moment = d.state_entered_at - dt.timedelta(days=3 * target_index)
+            entered = dt.datetime(2026, position % 11 + 1, 5, 10, tzinfo=TZ)  # created_at above
             for step in range(1, target_index + 1):
                 moment += dt.timedelta(days=3, hours=d.pk % 7)
                 requests.append(
@@ -128,8 +130,10 @@ def _populate(n_deals: int, tag: str) -> dict[str, Any]:
                         status=RequestStatus.APPROVED,
                         decided_by=supervisor,
                         decided_at=moment,
+                        days_in_stage=days_between(entered, moment),
                     )
                 )
+                entered = moment
         TransitionRequest.objects.bulk_create(requests, batch_size=2000)
         registered = [d for d in deals if d.state == DealState.REGISTERED]
         Contract.objects.bulk_create(

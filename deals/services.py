@@ -52,6 +52,7 @@ from deals.models import (
     RequestStatus,
     StagePause,
     TransitionRequest,
+    days_between,
     overdue_q,
 )
 from deals.signals import deal_state_changed
@@ -631,7 +632,7 @@ def request_approve(*, request_id: int, actor: User, comment: str = "") -> Trans
                 raise ConditionsUnmet(
                     _("条件已不满足，暂不能批准；请经纪人补齐后重新申请。"), blockers=blockers
                 )
-            from_state = deal.state
+            from_state, stage_entered_at = deal.state, deal.state_entered_at
             getattr(deal, transition.name)()
             now = timezone.now()
             deal.state_entered_at = now
@@ -647,6 +648,7 @@ def request_approve(*, request_id: int, actor: User, comment: str = "") -> Trans
             request.status = RequestStatus.APPROVED
             request.decided_by = actor
             request.decided_at = now
+            request.days_in_stage = days_between(stage_entered_at, now)
             request.decision_comment = comment
             _stamp(request, actor, comment or "批准")
             request.save()

@@ -4,8 +4,8 @@ aggregate queries: the count of queries does not depend on the number of deals.
 
 - funnel: deals per stage now; overdue by broker and caseload against limits: now;
 - conversion and median days per stage: the approved moves decided in the period (time in a
-  stage runs from entering it — the deal's previous approved move, or its creation — to the
-  approved move out, in calendar days, to a tenth of a day);
+  stage runs from entering it — kept on the move when it is approved — to the approved move
+  out, in calendar days, to a tenth of a day);
 - registered technology-contract amount by month, lost reasons: in the period;
 - finance: rewards computed (by registration month) and paid (by payment month) in the period,
   shares by broker, and what is outstanding now (computed or approved, not paid).
@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Floor
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from brokers.models import Role, User
@@ -33,7 +32,7 @@ from deals.models import (
 )
 from rewards.models import COUNTING_STATUSES, Reward, RewardShare, RewardStatus
 from stats.exports import Table
-from stats.queries import EpochDays, fen_sum, month_bucket, yuan
+from stats.queries import fen_sum, month_bucket, yuan
 from stats.scope import Scope
 from stats.selectors import deals_registered, scoped_deals
 
@@ -111,10 +110,10 @@ def _funnel(scope: Scope, memo: Memo) -> Chart:
     return Chart(table, "funnel")
 
 
-def _moves(scope: Scope, memo: Memo) -> list[tuple[str, str, float, int]]:
-    """The approved moves decided in the period, counted by (from, to, tenths of a day spent in
-    the stage left): one query feeds both the conversion and the median days. Time in a stage
-    runs from the deal's previous approved move (or its creation) to this one."""
+def _moves(scope: Scope, memo: Memo) -> list[tuple[str, str, Decimal, int]]:
+    """The approved moves decided in the period, counted by (from, to, days spent in the stage
+    left, to a tenth): one query feeds both the conversion and the median days. The days are
+    kept on each move when it is approved; the count walks `request_moves_idx` in its order."""
     if "moves" in memo:
         return memo["moves"]  # type: ignore[no-any-return]
     moves = TransitionRequest.objects.filter(
@@ -124,29 +123,17 @@ def _moves(scope: Scope, memo: Memo) -> list[tuple[str, str, float, int]]:
         moves = moves.filter(deal__organisation=scope.organisation)
     if scope.region_prefix:
         moves = moves.filter(deal__demand__region__startswith=scope.region_prefix)
-    previous = (
-        TransitionRequest.objects.filter(
-            deal=OuterRef("deal"),
-            status=RequestStatus.APPROVED,
-            decided_at__lt=OuterRef("decided_at"),
-        )
-        .order_by("-decided_at")
-        .values("decided_at")[:1]
-    )
-    rows = (
-        moves.annotate(entered=Coalesce(Subquery(previous), F("deal__created_at")))
-        .annotate(tenths=Floor((EpochDays(F("decided_at")) - EpochDays(F("entered"))) * 10))
-        .values_list("from_state", "target", "tenths")
+    memo["moves"] = list(
+        moves.values_list("from_state", "target", "days_in_stage")
         .annotate(n=Count("id"))
         .order_by()
     )
-    memo["moves"] = [(a, b, float(t or 0), n) for a, b, t, n in rows]
     return memo["moves"]  # type: ignore[no-any-return]
 
 
 def _conversion(scope: Scope, memo: Memo) -> Chart:
     moved: dict[str, dict[str, int]] = defaultdict(lambda: {"forward": 0, "back": 0, "lost": 0})
-    for source, target, _tenths, n in _moves(scope, memo):
+    for source, target, _days, n in _moves(scope, memo):
         if source not in ACTIVE_STATES:
             continue
         if target == DealState.LOST:
@@ -183,19 +170,19 @@ def _conversion(scope: Scope, memo: Memo) -> Chart:
 
 
 def _median_days(scope: Scope, memo: Memo) -> Chart:
-    buckets: dict[str, dict[float, int]] = defaultdict(lambda: defaultdict(int))
-    for state, _target, tenths, n in _moves(scope, memo):
-        buckets[state][tenths] += n
+    buckets: dict[str, dict[Decimal, int]] = defaultdict(lambda: defaultdict(int))
+    for state, _target, days, n in _moves(scope, memo):
+        buckets[state][days] += n
     rows = []
     for state in ACTIVE_STATES:
         found = sorted(buckets[state].items()) if state in buckets else []
         total = sum(n for _t, n in found)
         median = None
         seen = 0
-        for tenths, n in found:
+        for days, n in found:
             seen += n
             if seen * 2 >= total:
-                median = (Decimal(int(tenths)) / 10).quantize(Decimal("0.1"))
+                median = days
                 break
         rows.append((_label(state), total, median))
     table = Table(

@@ -1,4 +1,4 @@
-"""Small database expressions the statistics share: exact sums in fen, month buckets, days."""
+"""Small database expressions the statistics share: exact sums in fen, month buckets."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.db.models import (
     Case,
     CharField,
     F,
-    FloatField,
     Func,
     Q,
     Sum,
@@ -92,21 +91,3 @@ def month_bucket(field: str, months: list[Month], *, dates: bool = False) -> Any
         for m in months
     ]
     return Case(*whens, default=Value(""), output_field=CharField())
-
-
-class EpochDays(Func):
-    """A datetime as a fractional number of days, so that differences (time spent in a stage)
-    are computed by the database."""
-
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="julianday(%(expressions)s)", **extra)
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(EXTRACT(EPOCH FROM %(expressions)s) / 86400.0)",
-            **extra,
-        )

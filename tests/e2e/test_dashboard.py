@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from deals.models import Deal, DealState, RequestStatus, TransitionRequest
+from deals.models import Deal, DealState, RequestStatus, TransitionRequest, days_between
 from rewards.models import Reward, RewardPolicy, RewardShare, RewardStatus
 from tests.e2e.conftest import sign_in
 from tests.factories import DealFactory
@@ -42,6 +42,7 @@ def _busy_pipeline(broker, co_broker, supervisor, finance) -> None:  # type: ign
         moment = created
         source = DealState.INTAKE
         for step, target in enumerate(path):
+            entered = moment
             moment = moment + dt.timedelta(days=3 + (i * 7 + step * 5) % 11, hours=i % 5)
             TransitionRequest.objects.create(
                 deal=deal,
@@ -51,6 +52,7 @@ def _busy_pipeline(broker, co_broker, supervisor, finance) -> None:  # type: ign
                 status=RequestStatus.APPROVED,
                 decided_by=supervisor,
                 decided_at=moment,
+                days_in_stage=days_between(entered, moment),
             )
             source = target
         Deal.objects.filter(pk=deal.pk).update(

@@ -117,6 +117,7 @@ class Hit:
     region_level: str | None = None  # "district" | "city" | "province" | "other" | None
     semantic: float | None = None  # cosine of the sentence vectors, None when not compared
     meaning: float = 0.0  # the meaning score (0..1) that entered the text part
+    meaning_z: float = 0.0  # standard deviations above this query's usual cosine (not capped)
 
 
 @dataclass(frozen=True)
@@ -987,10 +988,11 @@ class TextIndex:
         for name, values in parts.items():
             total = total + WEIGHTS[name] * values
         cosines: np.ndarray | None = None
-        meaning = np.zeros(len(candidates))
+        meaning = z = np.zeros(len(candidates))
         if len(near) and q_vec is not None:
             cosines = self._cosines(candidates, q_vec)
-            meaning = np.clip((cosines - mean) / (spread * SEMANTIC_Z), 0.0, SEMANTIC_CAP)
+            z = (cosines - mean) / spread
+            meaning = np.clip(z / SEMANTIC_Z, 0.0, SEMANTIC_CAP)
             # a document without a vector keeps its score from words and fields alone
             total = np.where(
                 cosines != 0, (1 - SEMANTIC_SHARE) * total + SEMANTIC_SHARE * meaning, total
@@ -1003,6 +1005,7 @@ class TextIndex:
             )
             if cosines is not None and cosines[i] != 0:
                 hit.semantic, hit.meaning = round(float(cosines[i]), 4), float(meaning[i])
+                hit.meaning_z = round(float(z[i]), 1)
             hits.append(hit)
         return hits
 

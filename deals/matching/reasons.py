@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from brokers.industries import industry_label
-from deals.matching.engine import SEMANTIC_FLOOR, SEMANTIC_Z, Hit
+from deals.matching.engine import SEMANTIC_FLOOR, Hit
 
 MAX_TERMS = 5
 
@@ -41,8 +41,8 @@ def explain(
         reasons.append(_("近义词：%(pairs)s") % {"pairs": "、".join(pairs)})
     if hit.semantic is not None and hit.meaning >= SEMANTIC_FLOOR:
         reasons.append(
-            _("语义相近：%(score)s（句向量余弦，高于本库平均 %(z)s 个标准差）")
-            % {"score": f"{hit.semantic:.2f}", "z": f"{hit.meaning * SEMANTIC_Z:.1f}"}
+            _("语义相近：高于本库平均 %(z)s 个标准差（句向量余弦 %(score)s）")
+            % {"score": f"{hit.semantic:.2f}", "z": f"{hit.meaning_z:.1f}"}
         )
     elif not hit.shared_terms and not hit.bridged:
         reasons.append(_("无共同关键词，仅按行业、价格、地区排序"))

@@ -334,7 +334,7 @@ def _centre_in_place(vectors: np.ndarray, centre: np.ndarray | None) -> np.ndarr
     """Subtract `centre` (by default the mean of the rows that have a vector, if there are at
     least CENTRE_MIN) from those rows and make them unit again; rows without a vector stay zero.
     Returns the centre used, None when the vectors were left as they were."""
-    block = 65_536  # rows at a time: no second copy of a large library's matrix
+    block = 16_384  # rows at a time (~25 MB of temporaries): no second copy of a large matrix
     if centre is None:
         n, total = 0, np.zeros(vectors.shape[1])
         for start in range(0, len(vectors), block):

@@ -14,6 +14,8 @@ from urllib.parse import unquote_to_bytes
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 MAX_JSON_DEPTH = 32
@@ -135,3 +137,39 @@ def client_ip(request: HttpRequest) -> str:
     """The client's address as TrustedProxyMiddleware established it (axes and throttles)."""
     request = getattr(request, "_request", request)  # a DRF Request wraps the HttpRequest
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def chosen_language(request: HttpRequest) -> str:
+    """The language this visitor chose with the header's switch (Django's `set_language` keeps it
+    in the LANGUAGE_COOKIE_NAME cookie), else Chinese."""
+    from django.conf import settings
+
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen:
+        try:
+            return translation.get_supported_language_variant(chosen)
+        except LookupError:
+            pass
+    return str(settings.LANGUAGE_CODE)
+
+
+class LocaleMiddleware:
+    """Django's LocaleMiddleware without the browser's Accept-Language: DealDesk is Chinese unless
+    the visitor picks English in the header. Many Chinese brokers run an English-language
+    browser or system, and the pages, the contracts and the exchange all speak Chinese, so the
+    header alone must not switch anyone's working language. No URL prefixes (i18n_patterns)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = chosen_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response

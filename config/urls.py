@@ -36,6 +36,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # The header's language switch: Django's set_language (POST language, next), a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include((api, "api"))),
     path("", include("config.pages")),
     path("", include("brokers.urls")),

@@ -126,6 +126,11 @@ class _SubmissionForm(forms.Form):
             {
                 "data-region-picker": "",
                 "data-regions-url": reverse("api:region-list"),
+                # The picker's words, in the page's language (static/js/region-picker.js).
+                "data-label-province": _("请选择省份"),
+                "data-label-city": _("请选择城市"),
+                "data-label-district": _("请选择区县"),
+                "data-label-chosen": _("已选择："),
                 "autocomplete": "off",
                 "placeholder": _("例如 宁波市镇海区"),
             }

@@ -15,6 +15,7 @@ from weasyprint import HTML
 
 from brokers.models import User
 from brokers.regions import region_name
+from common.language import in_chinese
 from contracts.amounts import amount_in_words
 from contracts.pdf.render import LocalOnlyFetcher as ContractFetcher
 from rewards.explain import explanation_text
@@ -101,16 +102,18 @@ def statement_build(*, broker: User, year: int, rewards: QuerySet[Reward]) -> St
 
 
 def statement_pdf(statement: Statement) -> bytes:
-    html = render_to_string(
-        "rewards/statement.html",
-        {
-            "s": statement,
-            "totals": {key: yuan(value) for key, value in statement.totals.items()},
-            "font_family": FONT_FAMILY,
-            "owed_capitals": capitals(statement.totals["owed"]),
-            "paid_capitals": capitals(statement.totals["paid"]),
-        },
-    )
+    # Chinese whatever the interface speaks; the lines' labels are lazy and resolve here.
+    with in_chinese():
+        html = render_to_string(
+            "rewards/statement.html",
+            {
+                "s": statement,
+                "totals": {key: yuan(value) for key, value in statement.totals.items()},
+                "font_family": FONT_FAMILY,
+                "owed_capitals": capitals(statement.totals["owed"]),
+                "paid_capitals": capitals(statement.totals["paid"]),
+            },
+        )
     document = HTML(
         string=html,
         base_url=TEMPLATE_DIR.as_uri() + "/",

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages DealDesk needs (PDF fonts and shaping, pdftoppm, Chromium for the
-# browser tests; Node.js and npm for the charting library; redis-server for the outage tests, the
-# PostgreSQL client for backups) when they are missing and apt is there.
+# browser tests; gettext's msgfmt to compile the translations; Node.js and npm for the charting
+# library; redis-server for the outage tests, the PostgreSQL client for backups) when they are
+# missing and apt is there.
 # Idempotent; prints what it does.
 set -euo pipefail
-packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium fontconfig redis-server postgresql-client)
+packages=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils chromium fontconfig redis-server postgresql-client gettext)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from common.language import in_chinese
 from contracts.amounts import amount_in_figures, amount_in_words
 from contracts.clause_texts import clause_defaults, facts
 from contracts.clauses import CLAUSES, COOPERATIVE_ROLES, PARTY_ROLES, PATENT_FIELDS
@@ -236,9 +237,11 @@ def contract_context(contract: Contract, *, final: bool) -> dict[str, Any]:
 
 
 def contract_html(contract: Contract, *, final: bool) -> str:
-    return render_to_string(
-        template_name_for(contract.contract_type), contract_context(contract, final=final)
-    )
+    """The contract as HTML, in Chinese whatever language the interface speaks."""
+    with in_chinese():
+        return render_to_string(
+            template_name_for(contract.contract_type), contract_context(contract, final=final)
+        )
 
 
 def html_to_pdf(html: str) -> RenderedPdf:

@@ -29,7 +29,7 @@
 
   function option(spec) {
     if (empty(spec)) {
-      return { title: { text: "暂无数据", left: "center", top: "middle",
+      return { title: { text: spec.emptyText, left: "center", top: "middle",
                         textStyle: { color: "#8a96a3", fontSize: 14, fontWeight: "normal" } } };
     }
     var base = {
@@ -70,6 +70,8 @@
     var el = document.querySelector('[data-chart="' + spec.key + '"]');
     if (!el) { return; }
     var chart = window.echarts.init(el, null, { renderer: "svg" });
+    // "No data" comes translated from the page (data-empty), like every other word drawn.
+    spec.emptyText = el.getAttribute("data-empty") || "";
     chart.setOption(option(spec));
     el.setAttribute("data-state", "drawn");
     charts.push(chart);

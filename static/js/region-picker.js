@@ -5,7 +5,9 @@
 (function () {
   "use strict";
 
-  var LABELS = ["请选择省份", "请选择城市", "请选择区县"];
+  // The words come translated from the page (the input's data-label-* attributes).
+  var LEVELS = ["province", "city", "district"];
+  function label(input, name) { return input.getAttribute("data-label-" + name) || ""; }
 
   function fetchChildren(url, parent) {
     return fetch(url + "?parent=" + encodeURIComponent(parent), {
@@ -42,12 +44,12 @@
     function addLevel(parent, regions, preselect) {
       var level = selects.length;
       var select = document.createElement("select");
-      select.setAttribute("aria-label", LABELS[Math.min(level, 2)]);
+      select.setAttribute("aria-label", label(input, LEVELS[Math.min(level, 2)]));
       select.setAttribute("data-level", String(level));
       if (level === 0 && input.id) select.id = input.id + "-province";
       var blank = document.createElement("option");
       blank.value = "";
-      blank.textContent = LABELS[Math.min(level, 2)];
+      blank.textContent = label(input, LEVELS[Math.min(level, 2)]);
       select.appendChild(blank);
       regions.forEach(function (r) {
         var option = document.createElement("option");
@@ -89,7 +91,7 @@
 
     function showChosen(select) {
       var option = select ? select.options[select.selectedIndex] : null;
-      chosen.textContent = option && option.value ? "已选择：" + option.getAttribute("data-full-name") : "";
+      chosen.textContent = option && option.value ? label(input, "chosen") + option.getAttribute("data-full-name") : "";
     }
 
     // A code kept from a failed submission is shown again: province, city, district.

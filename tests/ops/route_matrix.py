@@ -985,6 +985,18 @@ EXPECTED: dict[str, dict[str, str]] = {
         "admin": "200",
         "anonymous": "login",
     },
+    # Django's set_language: a GET changes nothing and goes back to "/" (read here as "login");
+    # only a POST sets the language cookie (tests/common/test_language.py).
+    "set_language": {
+        "broker_on_deal": "login",
+        "org_broker": "login",
+        "other_broker": "login",
+        "other_supervisor": "login",
+        "supervisor": "login",
+        "finance": "login",
+        "admin": "login",
+        "anonymous": "login",
+    },
     "sign-out": {
         "broker_on_deal": "405",
         "org_broker": "405",

@@ -114,6 +114,20 @@ def test_annual_statement_is_a_chinese_pdf_with_the_brokers_lines(api, ledger, b
     assert not any("Serif" in f for f in fonts), fonts
 
 
+def test_the_statement_is_the_same_chinese_pdf_when_the_interface_is_english(
+    api, ledger, broker, finance
+):
+    from django.conf import settings
+
+    query = {"broker": broker.pk, "year": 2026}
+    chinese = api(finance).get("/api/v1/rewards/statement/", query).content
+    client = api(finance)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/api/v1/rewards/statement/", query)
+    assert english["Content-Language"] == "en"  # the interface around it is English
+    assert english.content == chinese
+
+
 def test_statement_visibility(api, ledger, broker, co_broker, other_broker, other_org):
     assert api(broker).get("/api/v1/rewards/statement/", {"year": 2026}).status_code == 200
     assert (

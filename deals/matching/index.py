@@ -125,6 +125,11 @@ def _semantic_on() -> bool:
 def load_docs(kind: str, ids: Iterable[int] | None = None) -> Iterator[Doc]:
     """The documents of `kind` (all, or those ids), each with its stored sentence vector when
     that vector was computed from its current text."""
+    for chunk in _doc_chunks(kind, ids):
+        yield from chunk
+
+
+def _doc_chunks(kind: str, ids: Iterable[int] | None = None) -> Iterator[list[Doc]]:
     qs = _model(kind).objects.order_by("pk")
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
@@ -132,9 +137,10 @@ def load_docs(kind: str, ids: Iterable[int] | None = None) -> Iterator[Doc]:
     for row in qs.values_list(*_FIELDS[MatchKind(kind)]).iterator(chunk_size=VECTOR_CHUNK):
         chunk.append(_doc(kind, row))
         if len(chunk) == VECTOR_CHUNK:
-            yield from _with_vectors(kind, chunk)
+            yield _with_vectors(kind, chunk)
             chunk = []
-    yield from _with_vectors(kind, chunk)
+    if chunk:
+        yield _with_vectors(kind, chunk)
 
 
 def _text(doc: Doc) -> str:
@@ -164,31 +170,49 @@ EMBED_BATCH = 32
 
 def store_vectors(kind: str, ids: Iterable[int] | None = None) -> int:
     """Embed the documents (all, or those ids) whose stored vector is missing or stale; the
-    worker's job (a few documents after a save; the whole library once, before a first
-    snapshot). Returns how many were embedded."""
+    worker's job (a few documents after a save). Returns how many were embedded."""
     if not _semantic_on() or not semantic.enabled():
         return 0
     kind = MatchKind(kind).value
-    stale = [doc for doc in load_docs(kind, ids) if doc.vector is None]
-    for start in range(0, len(stale), EMBED_BATCH):
-        batch = stale[start : start + EMBED_BATCH]
-        texts = [_text(doc) for doc in batch]
-        vectors = semantic.embed(texts, as_query=kind == MatchKind.DEMAND)
-        for doc, text, vector in zip(batch, texts, vectors, strict=True):
-            MatchVector.objects.update_or_create(
-                kind=kind,
-                obj_id=doc.id,
-                defaults={
-                    "digest": semantic.digest(text),
-                    "vector": np.asarray(vector, dtype="<f4").tobytes(),
-                },
-            )
+    ids = None if ids is None else list(ids)
+    embedded = 0
+    for chunk in _doc_chunks(kind, ids):
+        embedded += sum(doc.vector is None for doc in chunk)
+        _embed_missing(kind, chunk)
     if ids is not None:  # deleted documents: their vectors go too
         gone = set(ids) - set(
             _model(kind).objects.filter(pk__in=list(ids)).values_list("pk", flat=True)
         )
         MatchVector.objects.filter(kind=kind, obj_id__in=gone).delete()
-    return len(stale)
+    return embedded
+
+
+def _embed_missing(kind: str, docs: list[Doc]) -> list[Doc]:
+    """The documents, those without a current vector embedded now (and stored)."""
+    stale = [i for i, doc in enumerate(docs) if doc.vector is None]
+    if not stale or not _semantic_on() or not semantic.enabled():
+        return docs
+    out = list(docs)
+    for start in range(0, len(stale), EMBED_BATCH):
+        batch = stale[start : start + EMBED_BATCH]
+        texts = [_text(out[i]) for i in batch]
+        vectors = semantic.embed(texts, as_query=kind == MatchKind.DEMAND)
+        for i, text, vector in zip(batch, texts, vectors, strict=True):
+            stored = np.asarray(vector, dtype="<f4")
+            MatchVector.objects.update_or_create(
+                kind=kind,
+                obj_id=out[i].id,
+                defaults={"digest": semantic.digest(text), "vector": stored.tobytes()},
+            )
+            out[i] = replace(out[i], vector=stored)
+    return out
+
+
+def _docs_embedded(kind: str) -> Iterator[Doc]:
+    """Every document of `kind` with its vector, the missing ones embedded on the way (one pass
+    over the table: a first build of a large library is mostly this)."""
+    for chunk in _doc_chunks(kind):
+        yield from _embed_missing(kind, chunk)
 
 
 def query_vector(kind: str, doc: Doc) -> np.ndarray | None:
@@ -318,10 +342,10 @@ def snapshot_build(kind: str, *, wait: bool = True) -> Snapshot | None:
         # Read the counter before the rows: a change committed meanwhile is replayed from the
         # log by every process that opens this snapshot (replaying is idempotent), never lost.
         generation, version = _state(kind)
-        store_vectors(kind)  # documents the worker has not embedded yet (a first build: all)
         index = TextIndex()
         large = _model(kind).objects.count() >= PARALLEL_BUILD_MIN
-        index.build(load_docs(kind), workers=(os.cpu_count() or 1) if large else 1)
+        # documents the worker has not embedded yet (a first build: all) are embedded on the way
+        index.build(_docs_embedded(kind), workers=(os.cpu_count() or 1) if large else 1)
         return _publish(kind, index, generation, version, time.perf_counter() - started)
 
 

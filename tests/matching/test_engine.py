@@ -285,7 +285,8 @@ def test_a_snapshot_loads_memory_mapped_and_ranks_exactly_as_the_built_index(tmp
     built.save(tmp_path / "snap")
     loaded = TextIndex.load(tmp_path / "snap")
     assert loaded.source == str(tmp_path / "snap") and len(loaded) == 3
-    assert isinstance(loaded.w_val, np.memmap) and not loaded.w_val.flags.writeable
+    # memory-mapped (a plain ndarray view of the map), read-only: shared, never copied
+    assert isinstance(loaded.w_val.base, np.memmap) and not loaded.w_val.flags.writeable
     query = _query("注塑件缩痕", "冷却时间长", industry="manufacturing", price=400_000.0)
     assert [(h.id, h.score, h.shared_terms) for h in loaded.search(query)] == [
         (h.id, h.score, h.shared_terms) for h in built.search(query)

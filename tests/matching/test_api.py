@@ -87,6 +87,23 @@ def test_need_matches_are_ranked_best_first_with_reasons(api, broker, library, n
     assert not any("成熟度" in r or "区县" in r or "城市" in r for r in over)
 
 
+def test_a_near_word_match_says_through_the_api_which_words_it_bridged(api, broker):
+    """Acceptance 3 of issue 12: the need says 拉稀 (lay), the achievement 腹泻 (technical); they
+    meet through the thesaurus and the reason names the pair, not a shared word."""
+    cure = AchievementFactory(
+        title="仔猪腹泻中草药防治技术", description="黄芪多糖复方，仔猪腹泻发病率降低 60%。"
+    )
+    AchievementFactory(title="稻田镉污染钝化修复剂", description="降低稻米镉含量。")
+    lay = DemandFactory(title="小猪拉稀", description="猪场小猪老是拉稀，死了不少。")
+    response = api(broker).get(f"/api/v1/demands/{lay.pk}/matches/")
+    assert response.status_code == 200
+    top = response.json()["results"][0]
+    assert top["achievement"]["id"] == cure.pk
+    reasons = top["reasons"]
+    assert "近义词：拉稀→腹泻" in reasons, reasons
+    assert not any("腹泻" in r for r in reasons if r.startswith("共同关键词")), reasons
+
+
 def test_limit_is_respected_and_validated(api, broker, library, need):
     client = api(broker)
     assert len(client.get(f"/api/v1/demands/{need.pk}/matches/?limit=1").json()["results"]) == 1

@@ -105,10 +105,10 @@ def test_an_edit_here_is_in_the_other_process_next_query_within_a_second(
             title="风机法兰螺栓松动智能垫片",
             description="法兰螺栓预紧力实时监测，螺栓松动无线报警，塔筒螺栓。",
         )
-    committed = time.perf_counter()
+        saved = time.perf_counter()  # the clock runs through the commit and the index task
     answer = peer.ask()
     assert library["rice"].pk in answer["ids"][:2]
-    assert time.perf_counter() - committed < 1.0
+    assert time.perf_counter() - saved < 1.0
     assert answer["built"] == 0  # caught up from the change log, no rebuild
 
 

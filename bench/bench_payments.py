@@ -13,11 +13,11 @@ services, their checks and the history).
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 from decimal import Decimal
+
+from bench.registered import Office, Terms, queries_per_chunk, registered_deals, scratch_sqlite
 
 N_DEALS = 25_000
 PER_DEAL = 4
@@ -35,8 +35,7 @@ def _populate() -> tuple[list[int], list[int]]:
     from django.utils import timezone
 
     from brokers.models import Organisation, Role, User
-    from contracts.models import Contract, ExchangeRegistration
-    from deals.models import Deal, DealBroker, DealState, Demand
+    from deals.models import Demand
     from payments.models import Payment
     from rewards.services import policy_create
 
@@ -79,67 +78,23 @@ def _populate() -> tuple[list[int], list[int]]:
             for i, r in enumerate(REGIONS * 50)
         ]
     )
-    now = timezone.now()
     total = N_DEALS + EXTRA
-    deals = Deal.objects.bulk_create(
-        [
-            Deal(
-                title=f"项目{i}",
-                demand=demands[i % len(demands)],
-                organisation=org,
-                state=DealState.REGISTERED,
-                state_entered_at=now,
-                lead_broker=brokers[i % len(brokers)],
-            )
-            for i in range(total)
-        ],
-        batch_size=5000,
-    )
-    links = []
-    for i, deal in enumerate(deals):
-        lead = brokers[i % len(brokers)]
-        if i % 2 == 0:
-            links.append(DealBroker(deal=deal, user=lead, share=Decimal("100.00")))
-        else:
-            links.append(DealBroker(deal=deal, user=lead, share=Decimal("60.00")))
-            links.append(
-                DealBroker(deal=deal, user=brokers[(i + 7) % len(brokers)], share=Decimal("40.00"))
-            )
-    DealBroker.objects.bulk_create(links, batch_size=5000)
     start = dt.date(2024, 1, 2)
-    contracts = []
-    for i, deal in enumerate(deals):
+
+    def terms(i: int) -> Terms:
         amount = Decimal(400_000 + (i * 7919) % 8_000_000) + Decimal(i % 100) / 100
-        signed = start + dt.timedelta(days=i % 600)
-        contracts.append(
-            Contract(
-                deal=deal,
-                number=f"P{i:08d}",
-                contract_type="transfer",
-                subtype="patent_right",
-                title=deal.title,
-                amount=amount,
-                technology_amount=amount,
-                sign_place="南京",
-                signed_on=signed,
-                valid_from=signed,
-                valid_to=signed + dt.timedelta(days=730),
-                status="registered",
-            )
-        )
-    contracts = Contract.objects.bulk_create(contracts, batch_size=3000)
-    ExchangeRegistration.objects.bulk_create(
-        [
-            ExchangeRegistration(
-                contract=c,
-                exchange="南京技术市场",
-                registration_number=f"32010220{i:08d}",
-                registered_on=c.signed_on,
-            )
-            for i, c in enumerate(contracts)
-        ],
-        batch_size=5000,
+        return Terms(amount, amount, start + dt.timedelta(days=i % 600), 730)
+
+    contracts = registered_deals(
+        organisation=org,
+        brokers=brokers,
+        demands=demands,
+        total=total,
+        shares=lambda i: [(0, "100.00")] if i % 2 == 0 else [(0, "60.00"), (7, "40.00")],
+        terms=terms,
+        office=Office("P", "南京", "南京技术市场", "32010220"),
     )
+    now = timezone.now()
     payments = []
     for i, c in enumerate(contracts):
         # four instalments: 30%, 30%, 25%, 15% of the contract (the last one rounded so they
@@ -161,54 +116,25 @@ def _populate() -> tuple[list[int], list[int]]:
                 )
             )
     Payment.objects.bulk_create(payments, batch_size=5000)
-    ids = [d.pk for d in deals]
+    ids = [c.deal_id for c in contracts]
     return ids[:N_DEALS], ids[N_DEALS:]
 
 
 def _queries_per_chunk(deal_ids: list[int]) -> tuple[int, int]:
     """(the chunk's queries, the statements of the notifications delivered after its commit)."""
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
-
-    from rewards.models import RewardPolicy
-    from rewards.services.computation import _compute_chunk, _Policy
-
-    policies = [_Policy.of(p) for p in RewardPolicy.objects.all()]
-    # The inner capture ends before the atomic block commits (and delivers the notifications).
-    with (
-        CaptureQueriesContext(connection) as everything,
-        transaction.atomic(),
-        CaptureQueriesContext(connection) as chunk,
-    ):
-        result = _compute_chunk(deal_ids, policies, None, "基准")
+    computation, delivery, result = queries_per_chunk(deal_ids)
     if result.partials <= len(deal_ids) * (PER_DEAL - 1):
         raise RuntimeError(f"too few partial rewards: {result}")
-    computation = len(chunk.captured_queries)
-    return computation, len(everything.captured_queries) - computation
+    return computation, delivery
 
 
 def main() -> bool:
-    workdir = tempfile.mkdtemp(prefix="bench_payments_")
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-    from bench.support import setup_django
+    with scratch_sqlite("bench_payments_"):
+        from config.celery import app
 
-    setup_django()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from config.celery import app
-
-    # As deployed: the batch runs in a worker and the notifications' e-mail task it sends goes
-    # to the queue (here the in-memory broker, never consumed) instead of running inline.
-    app.conf.task_always_eager = False
-
-    try:
-        call_command("migrate", verbosity=0)
-        connection.ensure_connection()
-        # As in bench_rewards: this SQLite build takes far more bound parameters than Django's
-        # default assumption, so a chunk's writes are one statement per table.
-        real_limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        connection.features.max_query_params = real_limit
+        # As deployed: the batch runs in a worker and the notifications' e-mail task it sends
+        # goes to the queue (here the in-memory broker, never consumed) instead of running inline.
+        app.conf.task_always_eager = False
         started = time.perf_counter()
         ids, extra = _populate()
         from payments.models import Payment
@@ -260,9 +186,6 @@ def main() -> bool:
         bad = _check_sums(ids)
         print(f"deals whose partial rewards do not add up to the reward on the total: {bad}")
         return same and ok_time and bad == 0 and again.partials == 0
-    finally:
-        connection.close()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _check_sums(deal_ids: list[int]) -> int:

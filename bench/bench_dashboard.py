@@ -19,6 +19,7 @@ RUNS = 5
 
 def _populate(n_deals: int, tag: str) -> dict[str, Any]:
     from django.db import transaction
+    from django.db.models import F
 
     from brokers.models import BrokerProfile, Organisation, Role, User
     from common.workdays import TZ
@@ -77,6 +78,13 @@ def _populate(n_deals: int, tag: str) -> dict[str, Any]:
             ),
             batch_size=2000,
         )
+        # Needs recorded through the period (on the 1st of a month), not "now".
+        for month in range(1, 12):
+            ids = [n.pk for n in demands[month - 1 :: 11]]
+            for k in range(0, len(ids), 900):
+                Demand.objects.filter(pk__in=ids[k : k + 900]).update(
+                    created_at=dt.datetime(2026, month, 1, 10, tzinfo=TZ)
+                )
         deals = []
         for i in range(n_deals):
             created = start + dt.timedelta(minutes=rng.randrange(0, 330 * 24 * 60))
@@ -124,6 +132,7 @@ def _populate(n_deals: int, tag: str) -> dict[str, Any]:
                 requests.append(
                     TransitionRequest(
                         deal=d,
+                        organisation_id=d.organisation_id,
                         from_state=forward[step - 1],
                         target=forward[step],
                         requested_by_id=d.lead_broker_id,
@@ -135,6 +144,10 @@ def _populate(n_deals: int, tag: str) -> dict[str, Any]:
                 )
                 entered = moment
         TransitionRequest.objects.bulk_create(requests, batch_size=2000)
+        # Asked a day before the decision (not "now", outside the period, as `auto_now_add` left it).
+        TransitionRequest.objects.filter(decided_at__isnull=False).update(
+            requested_at=F("decided_at") - dt.timedelta(days=1)
+        )
         registered = [d for d in deals if d.state == DealState.REGISTERED]
         Contract.objects.bulk_create(
             (

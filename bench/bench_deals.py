@@ -119,6 +119,7 @@ def _populate() -> dict:
         [
             TransitionRequest(
                 deal=d,
+                organisation_id=d.organisation_id,
                 from_state=d.state,
                 target=DealState.LOST,
                 comment="企业暂停",

@@ -227,7 +227,19 @@ class Deal(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("项目")
         verbose_name_plural = _("项目")
         ordering = ["-id"]
-        indexes = [models.Index(fields=["organisation", "state"])]
+        indexes = [
+            models.Index(fields=["organisation", "state"]),
+            # "Overdue, per lead broker" (`overdue_q`: the dashboard, the SLA sweep) from an index
+            # alone, for one organisation and for all of them.
+            models.Index(
+                fields=["organisation", "paused_at", "state", "due_at", "lead_broker"],
+                name="deal_org_overdue_idx",
+            ),
+            models.Index(
+                fields=["paused_at", "state", "due_at", "organisation", "lead_broker"],
+                name="deal_overdue_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -433,6 +445,12 @@ class TransitionRequest(models.Model):
     """A broker's request to move a deal, decided by a supervisor who is not the requester."""
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="transition_requests")
+    # The deal's organisation, copied when the request is made (a deal never changes
+    # organisation): an organisation's moves are counted from `request_moves_idx` alone, without
+    # a lookup of each move's deal.
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     from_state = models.CharField(max_length=20, choices=DealState.choices)
     target = models.CharField(_("目标阶段"), max_length=20, choices=DealState.choices)
     comment = models.TextField(_("说明"), max_length=5000, blank=True)
@@ -480,9 +498,26 @@ class TransitionRequest(models.Model):
             # The dashboard's moves: counted by (from, to, days) for a period, walking this index
             # in its order (no sort of every move) without reading the table.
             models.Index(
-                fields=["status", "from_state", "target", "days_in_stage", "decided_at", "deal"],
+                fields=[
+                    "status",
+                    "from_state",
+                    "target",
+                    "days_in_stage",
+                    "decided_at",
+                    "organisation",
+                    "deal",
+                ],
                 name="request_moves_idx",
-            )
+            ),
+            # Who asked for moves in a period (the statistics' active brokers), for one
+            # organisation and for all of them, from an index alone.
+            models.Index(
+                fields=["organisation", "requested_at", "requested_by"],
+                name="request_org_asked_idx",
+            ),
+            models.Index(
+                fields=["requested_at", "organisation", "requested_by"], name="request_asked_idx"
+            ),
         ]
 
     def __str__(self) -> str:

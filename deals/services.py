@@ -531,6 +531,7 @@ def deal_request_transition(
             raise ConditionsUnmet(_("还不能进入下一阶段，请先完成以下事项。"), blockers=blockers)
     request = TransitionRequest(
         deal=deal,
+        organisation_id=deal.organisation_id,
         from_state=deal.state,
         target=target,
         comment=comment,

@@ -120,7 +120,7 @@ def _moves(scope: Scope, memo: Memo) -> list[tuple[str, str, Decimal, int]]:
         status=RequestStatus.APPROVED, decided_at__gte=scope.since, decided_at__lt=scope.until
     )
     if scope.organisation is not None:
-        moves = moves.filter(deal__organisation=scope.organisation)
+        moves = moves.filter(organisation=scope.organisation)
     if scope.region_prefix:
         moves = moves.filter(deal__demand__region__startswith=scope.region_prefix)
     memo["moves"] = list(
@@ -196,18 +196,25 @@ def _median_days(scope: Scope, memo: Memo) -> Chart:
 
 
 def _overdue_by_broker(scope: Scope, memo: Memo) -> Chart:
-    rows = (
+    # Counted per lead broker id from the deals' index alone, then named: grouping by the names
+    # would join every overdue deal to its broker.
+    counts = dict(
         scoped_deals(scope)
         .filter(overdue_q())
-        .values_list("lead_broker__display_name", "lead_broker__username")
+        .values_list("lead_broker")
         .annotate(n=Count("id"))
-        .order_by("-n", "lead_broker__username")
+        .order_by()
+    )
+    people = User.objects.filter(pk__in=list(counts)).values_list("pk", "display_name", "username")
+    rows = sorted(
+        ((counts[pk], username, _person(name, username)) for pk, name, username in people),
+        key=lambda row: (-row[0], row[1]),
     )
     table = Table(
         "overdue",
         _("超期项目（按主办经纪人，当前）"),
         [_("经纪人"), _("超期项目")],
-        [(_person(name, username), n) for name, username, n in rows[:TOP]],
+        [(person, n) for n, _username, person in rows[:TOP]],
     )
     return Chart(table, "bar", horizontal=True)
 

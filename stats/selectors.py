@@ -116,7 +116,7 @@ def _brokers_active(scope: Scope) -> int:
         created_at__gte=scope.since, created_at__lt=scope.until, created_by__isnull=False
     )
     if scope.organisation is not None:
-        asked = asked.filter(deal__organisation=scope.organisation)
+        asked = asked.filter(organisation=scope.organisation)
         logged = logged.filter(deal__organisation=scope.organisation)
     if scope.region_prefix:
         asked = asked.filter(deal__demand__region__startswith=scope.region_prefix)

@@ -61,7 +61,11 @@ def test_user_rule_holds_exactly_for_its_roles(rule, position, holds):
 
 def _request(deal, requester) -> TransitionRequest:  # type: ignore[no-untyped-def]
     return TransitionRequest.objects.create(
-        deal=deal, from_state=DealState.INTAKE, target=DealState.LOST, requested_by=requester
+        deal=deal,
+        organisation_id=deal.organisation_id,
+        from_state=DealState.INTAKE,
+        target=DealState.LOST,
+        requested_by=requester,
     )
 
 

@@ -46,6 +46,7 @@ def _busy_pipeline(broker, co_broker, supervisor, finance) -> None:  # type: ign
             moment = moment + dt.timedelta(days=3 + (i * 7 + step * 5) % 11, hours=i % 5)
             TransitionRequest.objects.create(
                 deal=deal,
+                organisation_id=deal.organisation_id,
                 from_state=source,
                 target=target,
                 requested_by=lead,

@@ -60,13 +60,15 @@ def _page_posted_from(request: HttpRequest) -> str:
     return page if page and page != reverse("home") else reverse("home")
 
 
-def report_domain_error(request: HttpRequest, exc: DomainError) -> None:
-    """Show a refused action as a message, with its blockers as a list."""
+def report_domain_error(request: HttpRequest, exc: DomainError, panel: str = "") -> None:
+    """Show a refused action as a message, with its blockers as a list; with `panel`, at that
+    form of the page (`panel_tags`) rather than at the page top."""
+    tags = panel_tags(panel) if panel else ""
     if exc.blockers:
         items = format_html_join("", "<li>{}</li>", ((b,) for b in exc.blockers))
-        messages.error(request, format_html("{}<ul>{}</ul>", exc.message, items))
+        messages.error(request, format_html("{}<ul>{}</ul>", exc.message, items), extra_tags=tags)
     else:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message, extra_tags=tags)
 
 
 def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:

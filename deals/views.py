@@ -523,6 +523,10 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
             TransitionRequestForm(stashed_data, options=options), stashed_errors(stashed_data)
         )
 
+    if stashed_name == "shares":
+        # The shares as typed, back in their inputs after a refusal.
+        for link in brokers:
+            link.typed = stashed_data.get(f"share_{link.user_id}", "")  # type: ignore[attr-defined]
     linked_ids = {link.achievement_id for link in links}
     candidates = (
         achievement_matches_for_demand(
@@ -554,6 +558,7 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "is_broker": is_broker,
         "may_share": may_share,
         "share_candidates": share_candidates,
+        "typed_shares": stashed_data if stashed_name == "shares" else {},
         "can_work": active and permissions.may_log_activity(user, deal),
         "may_request": permissions.may_request_move(user, deal),
         "active": active,
@@ -676,19 +681,24 @@ def deal_link_achievement(request: HttpRequest, deal_id: int) -> HttpResponse:
     user = _user(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     form = LinkAchievementForm(request.POST)
+    back = reverse("deal-detail", args=[deal.pk]) + "#candidates"
     if not form.is_valid():
-        messages.error(request, _("请选择要关联的成果。"))
-        return redirect("deal-detail", deal_id=deal.pk)
+        messages.error(request, _("请选择要关联的成果。"), extra_tags=panel_tags("candidates"))
+        return redirect(back)
     achievement = get_object_or_404(Achievement, pk=form.cleaned_data["achievement"])
     try:
         services.deal_link_achievement(
             deal=deal, achievement=achievement, actor=user, note=form.cleaned_data["note"]
         )
     except DomainError as exc:
-        report_domain_error(request, exc)
+        report_domain_error(request, exc, panel="candidates")
     else:
-        messages.success(request, _("已关联成果“%(title)s”。") % {"title": achievement.title})
-    return redirect("deal-detail", deal_id=deal.pk)
+        messages.success(
+            request,
+            _("已关联成果“%(title)s”。") % {"title": achievement.title},
+            extra_tags=panel_tags("candidates"),
+        )
+    return redirect(back)
 
 
 @login_required
@@ -698,6 +708,7 @@ def deal_set_shares(request: HttpRequest, deal_id: int) -> HttpResponse:
     them), plus optionally `new_broker` with `new_share`. deal_set_brokers checks the rest."""
     user = _user(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
+    page = reverse("deal-detail", args=[deal.pk])
     wanted: list[tuple[User, str]] = []
     people = {
         b.pk: b for b in brokers_visible_to(user).filter(organisation_id=deal.organisation_id)
@@ -711,16 +722,29 @@ def deal_set_shares(request: HttpRequest, deal_id: int) -> HttpResponse:
     if new_id:
         newcomer = people.get(int(new_id)) if new_id.isdigit() else None
         if newcomer is None or not new_share:
-            messages.error(request, _("请选择本机构的经纪人并填写其分成比例。"))
-            return redirect(reverse("deal-detail", args=[deal.pk]) + "#brokers")
+            stash_form(request, page, "shares")
+            messages.error(
+                request,
+                _("请选择本机构的经纪人并填写其分成比例。"),
+                extra_tags=panel_tags("brokers"),
+            )
+            return redirect(page + "#brokers")
         wanted.append((newcomer, new_share))
     try:
         services.deal_set_brokers(deal=deal, actor=user, shares=wanted)
     except DomainError as exc:
-        report_domain_error(request, exc)
+        # What was typed stays in the inputs (the page reads it back), the refusal at the table.
+        stash_form(request, page, "shares")
+        report_domain_error(request, exc, panel="brokers")
     else:
-        messages.success(request, _("经纪人及分成已更新。"))
-    return redirect(reverse("deal-detail", args=[deal.pk]) + "#brokers")
+        messages.success(request, _("经纪人及分成已更新。"), extra_tags=panel_tags("brokers"))
+    return redirect(page + "#brokers")
+
+
+def _decision_panel(request: HttpRequest) -> str:
+    """A decision taken on the deal page is answered in its transitions panel; one taken in the
+    queue (which posts `next`) at the queue's top."""
+    return "" if request.POST.get("next") else "request"
 
 
 def _visible_request(user: User, request_id: int) -> TransitionRequest:
@@ -734,18 +758,20 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     item = _visible_request(user, request_id)
     form = DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    panel = _decision_panel(request)
     try:
         services.request_approve(request_id=item.pk, actor=user, comment=comment)
     except DomainError as exc:
-        report_domain_error(request, exc)
+        report_domain_error(request, exc, panel=panel)
     else:
         item.deal.refresh_from_db(fields=["state"])
         messages.success(
             request,
             _("已批准：“%(title)s”进入“%(state)s”。")
             % {"title": item.deal.title, "state": DealState(item.deal.state).label},
+            extra_tags=panel_tags(panel) if panel else "",
         )
-    return redirect_back(request, reverse("deal-detail", args=[item.deal_id]))
+    return redirect_back(request, reverse("deal-detail", args=[item.deal_id]) + "#transitions")
 
 
 @login_required
@@ -754,16 +780,18 @@ def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
     user = _user(request)
     item = _visible_request(user, request_id)
     form = RejectForm(request.POST)
+    panel = _decision_panel(request)
+    tags = panel_tags(panel) if panel else ""
     if not form.is_valid():
-        messages.error(request, _("驳回必须说明理由，方便经纪人改进。"))
-        return redirect_back(request, reverse("deal-detail", args=[item.deal_id]))
+        messages.error(request, _("驳回必须说明理由，方便经纪人改进。"), extra_tags=tags)
+        return redirect_back(request, reverse("deal-detail", args=[item.deal_id]) + "#transitions")
     try:
         services.request_reject(request_id=item.pk, actor=user, reason=form.cleaned_data["reason"])
     except DomainError as exc:
-        report_domain_error(request, exc)
+        report_domain_error(request, exc, panel=panel)
     else:
-        messages.success(request, _("已驳回申请，项目停留在当前阶段。"))
-    return redirect_back(request, reverse("deal-detail", args=[item.deal_id]))
+        messages.success(request, _("已驳回申请，项目停留在当前阶段。"), extra_tags=tags)
+    return redirect_back(request, reverse("deal-detail", args=[item.deal_id]) + "#transitions")
 
 
 @login_required
@@ -774,7 +802,7 @@ def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
         services.request_withdraw(request_id=item.pk, actor=user)
     except DomainError as exc:
-        report_domain_error(request, exc)
+        report_domain_error(request, exc, panel="request")
     else:
-        messages.success(request, _("已撤回申请。"))
-    return redirect("deal-detail", deal_id=item.deal_id)
+        messages.success(request, _("已撤回申请。"), extra_tags=panel_tags("request"))
+    return redirect(reverse("deal-detail", args=[item.deal_id]) + "#transitions")

@@ -19,7 +19,17 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
-from common.pages import login_required, paginate, report_domain_error, stash_form
+from common.pages import (
+    bind,
+    login_required,
+    paginate,
+    panel_tags,
+    refusal_errors,
+    report_domain_error,
+    report_invalid_form,
+    stash_form,
+    stashed_errors,
+)
 from deals.models import Deal, DealState
 from deals.selectors import deal_get_for_user
 from followup import permissions, selectors, services
@@ -46,9 +56,7 @@ def _milestone_form(
         actual_by_kind={r.kind: r.actual_on for r in rows if r.kind != row.kind},
         recorded={"id": row.id, "planned_on": row.planned_on, "actual_on": row.actual_on},
     )
-    if form.is_bound:
-        form.is_valid()
-    return form
+    return bind(form, stashed_errors(data)) if data is not None else form
 
 
 def followup_panel(user: User, deal: Deal, stashed: str, data: dict[str, str]) -> dict[str, Any]:
@@ -96,7 +104,7 @@ def followup_panel(user: User, deal: Deal, stashed: str, data: dict[str, str]) -
         )
         for form in (visit_form, outcome_form):
             if form.is_bound:
-                form.is_valid()
+                bind(form, stashed_errors(data))
     panel["follow_up"] = {
         "milestones": milestones,
         "next": upcoming,
@@ -128,22 +136,28 @@ def _action(
     except DomainError as exc:
         report_domain_error(request, exc)
         return redirect(deal_page + "#follow-up")
+    # The word goes to the follow-up panel, the errors to the form's fields (a refusal of the
+    # service: at the field it names, else above the form).
+    tags = panel_tags("follow-up")
     if not form.is_valid():
         stash_form(request, deal_page, name)
-        messages.error(request, _("未保存，请检查表单。"))
-    else:
-        try:
-            act(form.cleaned_data)
-        except FollowUpInvalid as exc:
-            # The form's own checks passed a moment ago: the deal changed in between (a race).
-            stash_form(request, deal_page, name)
-            messages.error(request, exc.message)
-        except DomainError as exc:
-            stash_form(request, deal_page, name)
-            report_domain_error(request, exc)
-        else:
-            messages.success(request, done)
+        report_invalid_form(request, form, "follow-up")
+        return redirect(f"{deal_page}#{_anchor(name)}")
+    try:
+        act(form.cleaned_data)
+    except DomainError as exc:
+        field = exc.field if isinstance(exc, FollowUpInvalid) else ""
+        errors = {field: [exc.message]} if field else refusal_errors(exc)
+        stash_form(request, deal_page, name, errors=errors)
+        messages.error(request, _("未保存：请按表单中的提示修改。"), extra_tags=tags)
+        return redirect(f"{deal_page}#{_anchor(name)}")
+    messages.success(request, done, extra_tags=tags)
     return redirect(deal_page + "#follow-up")
+
+
+def _anchor(name: str) -> str:
+    """The id of the form `name` on the deal page ("milestone:<kind>", "visit", "outcome")."""
+    return name.replace(":", "-") + "-form"
 
 
 def _page_deal(request: AuthedHttpRequest, deal_id: int) -> tuple[Deal, Any]:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.requests import AuthedHttpRequest
 from common.exceptions import DomainError
-from common.pages import login_required, report_domain_error
+from common.pages import login_required, panel_tags, report_domain_error
 from contracts.models import Contract
 from contracts.selectors import contract_for_deal, contract_get_for_user
 from deals.models import Deal, DealState
@@ -29,6 +29,10 @@ from payments.models import Payment
 
 ERROR_FIELD = "_error_field"
 ERROR_TEXT = "_error"
+
+
+# Messages of the payments forms are shown in the payments panel (where the action was).
+PANEL = panel_tags("payments")
 
 
 def _takes_payments(contract: Contract, deal: Deal) -> bool:
@@ -143,7 +147,7 @@ def payment_record(request: AuthedHttpRequest, contract_id: int) -> HttpResponse
         return _back(request, deal_id)
     form = PaymentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("未录入，请检查到账表单。"))
+        messages.error(request, _("未录入，请检查到账表单。"), extra_tags=PANEL)
         return _back(request, deal_id, "payment")
     scan_form = ScanForm(request.POST, request.FILES)
     if request.POST.get("confirmed") != "1" or not scan_form.is_valid():
@@ -159,11 +163,12 @@ def payment_record(request: AuthedHttpRequest, contract_id: int) -> HttpResponse
         if exc.code == "invalid_scan":
             scan_form.add_error("scan", field_message(exc.message, "scan"))
             return _confirm(request, contract, form, scan_form, status=400)
-        report_domain_error(request, exc)
+        messages.error(request, _("未录入：请按表单中的提示修改。"), extra_tags=PANEL)
         return _back(request, deal_id, "payment", exc)
     messages.success(
         request,
         _("已录入到账 %(amount)s 元。") % {"amount": f"{form.cleaned_data['amount']:,.2f}"},
+        extra_tags=PANEL,
     )
     return _back(request, deal_id)
 
@@ -179,13 +184,18 @@ def payment_reverse(request: AuthedHttpRequest, payment_id: int) -> HttpResponse
     try:
         permissions.may_reverse_payment.require(user, payment.deal)
         if not form.is_valid():
-            messages.error(request, _("未冲销：请填写冲销原因。"))
+            messages.error(request, _("未冲销：请填写冲销原因。"), extra_tags=PANEL)
             return _back(request, deal_id, name)
         services.payment_reverse(payment=payment, actor=user, reason=form.cleaned_data["reason"])
     except DomainError as exc:
-        report_domain_error(request, exc)
-        return _back(request, deal_id, name if exc.code != "permission_denied" else "", exc)
+        if exc.code == "permission_denied":
+            report_domain_error(request, exc)
+            return _back(request, deal_id)
+        messages.error(request, _("未冲销：请按表单中的提示修改。"), extra_tags=PANEL)
+        return _back(request, deal_id, name, exc)
     messages.success(
-        request, _("已冲销到账 %(amount)s 元。") % {"amount": f"{payment.amount:,.2f}"}
+        request,
+        _("已冲销到账 %(amount)s 元。") % {"amount": f"{payment.amount:,.2f}"},
+        extra_tags=PANEL,
     )
     return _back(request, deal_id)

@@ -9,9 +9,11 @@ from rewards.models import RewardStatus
 
 
 class LedgerFilterForm(forms.Form):
-    year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
-    status = forms.ChoiceField(required=False, choices=[("", ""), *RewardStatus.choices])
-    broker = forms.IntegerField(required=False, min_value=1)
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=2000, max_value=2100)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", ""), *RewardStatus.choices]
+    )
+    broker = forms.IntegerField(label=_("经纪人"), required=False, min_value=1)
 
 
 class PayForm(forms.Form):

@@ -139,21 +139,14 @@ def _reward_action(request: AuthedHttpRequest, reward_id: int, action: str) -> H
             messages.success(request, _("已审核奖励：%(deal)s。") % {"deal": reward.deal.title})
         else:
             pay = PayForm(request.POST)
-            if not pay.is_valid():
-                for field_errors in pay.errors.values():
-                    messages.error(request, " ".join(str(e) for e in field_errors))
-                return redirect_back(request, reverse("ledger"))
-            if request.POST.get("confirmed") != "1":
-                # Money leaves with this: the amounts, date and reference are shown once more.
+            if not pay.is_valid() or request.POST.get("confirmed") != "1":
+                # Money leaves with this: the amounts, date and reference are shown once more;
+                # a date or reference that is wrong is corrected there, at its field.
                 return render(
                     request,
                     "rewards/pay_confirm.html",
-                    {
-                        "reward": reward,
-                        "paid_on": pay.cleaned_data["paid_on"],
-                        "reference": pay.cleaned_data["reference"],
-                        "next": request.POST.get("next", ""),
-                    },
+                    {"reward": reward, "form": pay, "next": request.POST.get("next", "")},
+                    status=400 if pay.errors else 200,
                 )
             services.reward_pay(
                 reward_id=reward.pk,

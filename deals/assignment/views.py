@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from brokers.models import User
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
-from common.pages import login_required, report_domain_error
+from common.pages import login_required, panel_tags, report_domain_error
 from deals import permissions
 from deals.assignment import selectors, services
 from deals.models import ACTIVE_STATES, Deal, DealBroker, Demand
@@ -117,16 +117,24 @@ def deal_reassign(request: HttpRequest, deal_id: int) -> HttpResponse:
         else None
     )
     if lead is None:
-        messages.error(request, _("请选择本机构的一位经纪人作为新的主办经纪人。"))
+        messages.error(
+            request,
+            _("请选择本机构的一位经纪人作为新的主办经纪人。"),
+            extra_tags=panel_tags("brokers"),
+        )
         return redirect(back)
     try:
         services.deal_reassign_lead(
             deal=deal, actor=user, lead_broker=lead, reason=request.POST.get("reason", "")
         )
     except DomainError as exc:
-        report_domain_error(request, exc)
+        report_domain_error(request, exc, panel="brokers")
     else:
-        messages.success(request, _("主办经纪人已更换为 %(name)s。") % {"name": lead})
+        messages.success(
+            request,
+            _("主办经纪人已更换为 %(name)s。") % {"name": lead},
+            extra_tags=panel_tags("brokers"),
+        )
     return redirect(back)
 
 

@@ -28,7 +28,7 @@ def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
 def field_errors(html: str) -> dict[str, list[str]]:
     """{field name: its error texts}, read from the field markup (templates/_field.html)."""
     found: dict[str, list[str]] = {}
-    for block in re.findall(r'<div class="field has-error">(.*?)</ul>\s*</div>', html, re.S):
+    for block in re.findall(r'<div class="field[^"]*has-error">(.*?)</ul>\s*</div>', html, re.S):
         name = re.search(r'name="([^"]+)"', block)
         assert name is not None, block
         found[name.group(1)] = re.findall(r"<li>(.*?)</li>", block.split('class="errors"')[1])

@@ -137,24 +137,30 @@ def _doc_chunks(kind: str, ids: Iterable[int] | None = None) -> Iterator[list[Do
     for row in qs.values_list(*_FIELDS[MatchKind(kind)]).iterator(chunk_size=VECTOR_CHUNK):
         chunk.append(_doc(kind, row))
         if len(chunk) == VECTOR_CHUNK:
-            yield _with_vectors(kind, chunk)
+            yield _with_vectors(kind, chunk, whole=ids is None)
             chunk = []
     if chunk:
-        yield _with_vectors(kind, chunk)
+        yield _with_vectors(kind, chunk, whole=ids is None)
 
 
 def _text(doc: Doc) -> str:
     return semantic.text_of(doc.title, doc.description)
 
 
-def _with_vectors(kind: str, docs: list[Doc]) -> list[Doc]:
+def _with_vectors(kind: str, docs: list[Doc], *, whole: bool = False) -> list[Doc]:
+    """`docs` sorted by id; `whole`: every document between the first and the last (a scan of
+    the table), whose vectors are then read as one index range: a list of 5,000 ids made
+    PostgreSQL read the whole vector table for each chunk (2.4 s a chunk at 10^6, measured)."""
     if not docs or not _semantic_on():
         return docs
+    rows = MatchVector.objects.filter(kind=kind)
+    if whole:
+        rows = rows.filter(obj_id__gte=docs[0].id, obj_id__lte=docs[-1].id)
+    else:
+        rows = rows.filter(obj_id__in=[d.id for d in docs])
     stored = {
         obj_id: (digest, vector)
-        for obj_id, digest, vector in MatchVector.objects.filter(
-            kind=kind, obj_id__in=[d.id for d in docs]
-        ).values_list("obj_id", "digest", "vector")
+        for obj_id, digest, vector in rows.values_list("obj_id", "digest", "vector")
     }
     out = []
     for doc in docs:

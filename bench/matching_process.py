@@ -61,6 +61,10 @@ def main() -> None:
     needs = [Demand(id=10_000_000 + i, **n) for i, n in enumerate(specs)]
     for need in needs:
         need.budget = Decimal(need.budget) if need.budget else None
+    if os.environ.get("BENCH_BARRIER") == "1":
+        # set up (as a gunicorn worker is when it boots): wait until every process is, then go
+        print(json.dumps({"ready": True}), flush=True)
+        sys.stdin.readline()
     before = smaps()
     started, cpu0 = time.perf_counter(), time.process_time()
     first = selectors.achievement_matches_for_demand(demand=needs[0], limit=10)

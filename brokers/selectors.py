@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from brokers.models import Role, User
 
@@ -20,3 +21,17 @@ def users_visible_to(user: User) -> QuerySet[User]:
 
 def brokers_visible_to(user: User) -> QuerySet[User]:
     return users_visible_to(user).filter(role=Role.BROKER)
+
+
+def broker_get_for_page(*, user: User, broker_id: int | str) -> User:
+    """A broker's own page: the broker themselves, a supervisor of their organisation, an admin.
+    Anyone else (a colleague, another organisation) gets a 404."""
+    qs = brokers_visible_to(user)
+    if user.is_broker:
+        qs = qs.filter(pk=user.pk)
+    elif not (user.is_supervisor or user.is_admin):
+        qs = qs.none()
+    try:
+        return qs.get(pk=int(broker_id))
+    except (User.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("brokers.urls")),
     path("", include("deals.urls")),
     path("", include("deals.assignment.urls")),
+    path("", include("deals.meetings.urls")),
     path("", include("deals.library.urls")),
     path("", include("contracts.urls")),
     path("", include("payments.urls")),

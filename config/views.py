@@ -1,5 +1,7 @@
-"""Pages composed above the apps: the role home at `/` and the deal page (the deal with its
-contract panel, its expert reviews and, when this user may see it, its reward panel). Every other page is its app's."""
+"""Pages composed above the apps: the role home at `/`, the deal page (the deal with its
+contract panel, its expert reviews and, when this user may see it, its reward panel) and a
+broker's own page (their open deals, this week's meetings, their reward shares). Every other
+page is its app's."""
 
 from __future__ import annotations
 
@@ -11,15 +13,18 @@ from django.shortcuts import redirect, render
 
 from brokers.models import User
 from brokers.requests import AuthedHttpRequest
+from brokers.selectors import broker_get_for_page
 from brokers.views import sign_in
 from challenges.views import deal_expert_panel
 from common.pages import login_required
 from contracts.views import contract_panel
 from deals import views as deal_views
-from deals.selectors import deal_get_for_user
+from deals.extensions import attach_deal_flags
+from deals.meetings.views import week_rows
+from deals.selectors import deal_get_for_user, open_deals_of_broker
 from followup.views import followup_panel
 from payments.views import payments_panel
-from rewards.views import ledger, reward_panel
+from rewards.views import broker_rewards_panel, ledger, reward_panel
 
 
 def home(request: HttpRequest) -> HttpResponseBase:
@@ -49,3 +54,32 @@ def deal_detail(request: AuthedHttpRequest, deal_id: int) -> HttpResponse:
     context.update(reward_panel(user, deal.pk))
     context["expert_panel"] = deal_expert_panel(user, deal)
     return render(request, "deals/deal_detail.html", context)
+
+
+@login_required
+def me(request: AuthedHttpRequest) -> HttpResponse:
+    """The signed-in broker's own page (for anyone else, their own, mostly empty)."""
+    return _broker_page(request, request.user)
+
+
+@login_required
+def broker_page(request: AuthedHttpRequest, broker_id: int) -> HttpResponse:
+    """A broker's page, for the broker and the supervisors of their organisation (404 else)."""
+    broker = broker_get_for_page(user=request.user, broker_id=broker_id)
+    return _broker_page(request, broker)
+
+
+def _broker_page(request: AuthedHttpRequest, broker: User) -> HttpResponse:
+    user = request.user
+    deals = list(open_deals_of_broker(user, broker.pk))
+    attach_deal_flags(deals)
+    context = {
+        "broker": broker,
+        "own": broker.pk == user.pk,
+        "deals": deals,
+        "overdue_count": len([d for d in deals if d.is_overdue]),  # type: ignore[attr-defined]
+        "rows": week_rows(user, broker_id=broker.pk),
+        "here": request.get_full_path(),
+        **broker_rewards_panel(user, broker),
+    }
+    return render(request, "pages/broker.html", context)

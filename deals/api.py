@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import filters, mixins, serializers, status, viewsets
@@ -29,7 +29,9 @@ from deals.models import (
     Achievement,
     Activity,
     ActivityKind,
+    ActivityStatus,
     Deal,
+    DealBroker,
     DealState,
     Demand,
     Escalation,
@@ -360,22 +362,55 @@ class BrokerShareSerializer(serializers.Serializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
+    """A talk or meeting. Without `status` (or with "held") it is logged as held, as it always
+    was; with "planned" it is planned ahead (a future time and a place)."""
+
     kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    status = serializers.ChoiceField(
+        choices=[ActivityStatus.PLANNED, ActivityStatus.HELD],
+        default=ActivityStatus.HELD,
+    )
     created_by = serializers.IntegerField(source="created_by_id", read_only=True)
+    deal = serializers.IntegerField(source="deal_id", read_only=True)
+    participants = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    minutes = serializers.CharField(max_length=20000, required=False, allow_blank=True)
 
     class Meta:
         model = Activity
         fields = [
             "id",
+            "deal",
             "kind",
+            "status",
             "occurred_at",
+            "planned_at",
             "location",
             "participants",
             "minutes",
             "created_by",
             "created_at",
         ]
-        read_only_fields = ["id", "created_by", "created_at"]
+        read_only_fields = ["id", "deal", "planned_at", "created_by", "created_at"]
+
+    def to_representation(self, instance: Activity) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["status"] = instance.status  # "cancelled" too, which a client cannot ask for
+        return data
+
+
+class ActivityHeldSerializer(serializers.Serializer):
+    held_at = serializers.DateTimeField(required=False, allow_null=True)
+    participants = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    minutes = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+
+
+class ActivityMinutesSerializer(serializers.Serializer):
+    minutes = serializers.CharField(max_length=20000, allow_blank=True)
+    participants = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ActivityCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True)
 
 
 class TransitionOptionSerializer(serializers.Serializer):
@@ -581,8 +616,20 @@ class DealViewSet(
             permissions.may_log_activity.require(signed_in(request), deal)
             data = ActivitySerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            activity = services.activity_log(
-                deal=deal, actor=signed_in(request), **data.validated_data
+            fields = dict(data.validated_data)
+            write = (
+                services.activity_plan
+                if fields.pop("status") == ActivityStatus.PLANNED
+                else services.activity_log
+            )
+            activity = write(
+                deal=deal,
+                actor=signed_in(request),
+                kind=fields["kind"],
+                occurred_at=fields["occurred_at"],
+                location=fields.get("location", ""),
+                participants=fields.get("participants", ""),
+                minutes=fields.get("minutes", ""),
             )
             return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
         return Response(ActivitySerializer(selectors.activities_for_deal(deal), many=True).data)
@@ -789,3 +836,85 @@ class EscalationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[Escalation]:
         return selectors.escalations_visible_to(signed_in(self.request))
+
+
+# --- activities: planned ahead, then held or cancelled ------------------------------------------
+
+
+class ActivityFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ActivityStatus.choices)
+    broker = IdFilter(method="filter_broker", label="broker")
+    week = django_filters.BooleanFilter(method="filter_week", label="week")
+
+    class Meta:
+        model = Activity
+        fields = ["status", "kind"]
+
+    def filter_broker(self, qs: QuerySet[Activity], name: str, value: int) -> QuerySet[Activity]:
+        on_deal = DealBroker.objects.filter(deal_id=OuterRef("deal_id"), user_id=value)
+        return qs.filter(Exists(on_deal))
+
+    def filter_week(self, qs: QuerySet[Activity], name: str, value: bool) -> QuerySet[Activity]:
+        if not value:
+            return qs
+        return qs.filter(status=ActivityStatus.PLANNED, occurred_at__lt=selectors.week_end())
+
+
+class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The activities of the deals this user sees (`?week=true`: the planned ones until the end
+    of the seventh day after today, Asia/Shanghai; `?broker=<id>`; `?status=`); held, minutes,
+    cancel. Another organisation's activity is a 404."""
+
+    serializer_class = ActivitySerializer
+    filterset_class = ActivityFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet[Activity]:
+        return selectors.activities_visible_to(signed_in(self.request)).order_by(
+            "occurred_at", "id"
+        )
+
+    def get_object(self) -> Activity:
+        return selectors.activity_get_for_user(
+            user=signed_in(self.request), activity_id=self.kwargs["pk"]
+        )
+
+    @extend_schema(request=ActivityHeldSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def held(self, request: Request, pk: str) -> Response:
+        activity = self.get_object()
+        data = ActivityHeldSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.activity_mark_held(
+            activity=activity,
+            actor=signed_in(request),
+            held_at=data.validated_data.get("held_at"),
+            participants=data.validated_data.get("participants", ""),
+            minutes=data.validated_data.get("minutes", ""),
+        )
+        return Response(ActivitySerializer(done).data)
+
+    @extend_schema(request=ActivityMinutesSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def minutes(self, request: Request, pk: str) -> Response:
+        activity = self.get_object()
+        data = ActivityMinutesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.activity_record_minutes(
+            activity=activity,
+            actor=signed_in(request),
+            minutes=data.validated_data["minutes"],
+            participants=data.validated_data.get("participants", ""),
+        )
+        return Response(ActivitySerializer(done).data)
+
+    @extend_schema(request=ActivityCancelSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        activity = self.get_object()
+        data = ActivityCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.activity_cancel(
+            activity=activity, actor=signed_in(request), reason=data.validated_data["reason"]
+        )
+        return Response(ActivitySerializer(done).data)

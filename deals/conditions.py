@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -74,16 +75,43 @@ def _candidates(deal: Deal) -> list[str]:
     return [_("至少关联一项候选成果（在“成果匹配”中挑选并关联）。")]
 
 
-def _online_talk(deal: Deal) -> list[str]:
-    if deal.pk and deal.activities.filter(kind="online_talk").exists():
+# ActivityStatus values (deals.models imports this module, so not the other way round).
+PLANNED, HELD = "planned", "held"
+# The activities the stage conditions count: held, with minutes (the services store minutes
+# stripped, so "" is the only empty value). `Activity.counts` says the same of one row.
+COUNTING = Q(status=HELD) & ~Q(minutes="")
+
+
+def _held_activity(deal: Deal, kind: str, missing: str) -> list[str]:
+    """A held talk or meeting with its minutes counts; a planned one does not (it may never take
+    place), nor a held one whose minutes are still to be written (the blocker says which). One
+    query, whatever the answer: per status, how many there are and how many have minutes."""
+    if not deal.pk:
+        return [missing]
+    found = {
+        row["status"]: row["counting"]
+        for row in deal.activities.filter(kind=kind)
+        .order_by()
+        .values("status")
+        .annotate(counting=Count("id", filter=COUNTING))
+    }
+    if found.get(HELD):
         return []
-    return [_("至少记录一次线上洽谈（时间、参与人员、纪要）。")]
+    if HELD in found:
+        return [missing + _("已举行的还没有纪要：请在项目页“补充纪要”。")]
+    if PLANNED in found:
+        return [missing + _("已安排的要举行后（标记“已举行”并填写纪要）才计入。")]
+    return [missing]
+
+
+def _online_talk(deal: Deal) -> list[str]:
+    return _held_activity(deal, "online_talk", _("至少记录一次线上洽谈（时间、参与人员、纪要）。"))
 
 
 def _offline_meeting(deal: Deal) -> list[str]:
-    if deal.pk and deal.activities.filter(kind="offline_meeting").exists():
-        return []
-    return [_("至少记录一次线下对接（时间、地点、参与人员、纪要）。")]
+    return _held_activity(
+        deal, "offline_meeting", _("至少记录一次线下对接（时间、地点、参与人员、纪要）。")
+    )
 
 
 has_candidate_achievement = Condition("has_candidate_achievement", _candidates)

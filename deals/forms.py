@@ -63,6 +63,43 @@ class ActivityForm(forms.Form):
         return data
 
 
+class PlanForm(forms.Form):
+    """A talk or meeting planned ahead. Prefix "plan": the logging form above has fields of the
+    same names on the same page."""
+
+    prefix = "plan"
+    kind = forms.ChoiceField(label=_("类型"), choices=ActivityKind.choices)
+    occurred_at = forms.DateTimeField(
+        label=_("计划时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    location = forms.CharField(
+        label=_("地点/平台"),
+        max_length=300,
+        required=False,
+        help_text=_("线下对接写地点，线上洽谈写平台（如腾讯会议及会议号）。"),
+    )
+    participants = forms.CharField(
+        label=_("拟参加人员"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        # The service's planning rules, run here too so the page shows every error at once.
+        data = super().clean() or {}
+        for problem in services.activity_plan_problems(
+            kind=data.get("kind", ActivityKind.ONLINE_TALK),
+            occurred_at=data.get("occurred_at"),
+            location=data.get("location", ""),
+        ):
+            if problem.field not in self.errors:
+                self.add_error(problem.field, problem.error.message)
+        return data
+
+
 class TransitionRequestForm(forms.Form):
     target = forms.ChoiceField(label=_("申请变更到"))
     comment = forms.CharField(

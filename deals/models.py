@@ -405,15 +405,28 @@ class ActivityKind(models.TextChoices):
     OFFLINE_MEETING = "offline_meeting", _("线下对接")
 
 
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", _("已安排")
+    HELD = "held", _("已举行")
+    CANCELLED = "cancelled", _("已取消")
+
+
 class Activity(models.Model):
-    """A logged talk or meeting: when, where, who, minutes."""
+    """A talk or a meeting: planned ahead (a future time and place), then held (when, who,
+    minutes) or cancelled. Only a held one with its minutes counts for the stage conditions
+    (deals.conditions). `occurred_at` is when it is planned for while planned, when it was held
+    once held; `planned_at` keeps the planned time (empty for one logged after the fact)."""
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(_("类型"), max_length=20, choices=ActivityKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ActivityStatus.choices, default=ActivityStatus.HELD
+    )
     occurred_at = models.DateTimeField(_("时间"))
+    planned_at = models.DateTimeField(_("计划时间"), null=True, blank=True)
     location = models.CharField(_("地点/平台"), max_length=300, blank=True)
-    participants = models.TextField(_("参与人员"), max_length=2000)
-    minutes = models.TextField(_("纪要"), max_length=20000)
+    participants = models.TextField(_("参与人员"), max_length=2000, blank=True)
+    minutes = models.TextField(_("纪要"), max_length=20000, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -424,9 +437,20 @@ class Activity(models.Model):
         verbose_name = _("洽谈/对接记录")
         verbose_name_plural = _("洽谈/对接记录")
         ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["status", "occurred_at"], name="activity_status_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ActivityStatus.values), name="activity_status_known"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def counts(self) -> bool:
+        """Held and minuted: what the stage conditions ask for (`conditions.COUNTING`)."""
+        return self.status == ActivityStatus.HELD and self.minutes != ""
 
 
 class RequestStatus(models.TextChoices):

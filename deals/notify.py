@@ -4,7 +4,8 @@
 - a decision on a request → the broker who asked;
 - an overdue stage or a request unanswered for 48 working hours (escalations) → the supervisors;
   resolved when the deal moves or the request is decided;
-- a stage at 80% of its budget → the deal's brokers, once per deal and stage visit.
+- a stage at 80% of its budget → the deal's brokers, once per deal and stage visit;
+- a planned talk or meeting, the day before → the deal's brokers, once per activity.
 Each is keyed, so a repeated event or a re-run sweep announces nothing twice.
 """
 
@@ -25,6 +26,9 @@ from common import workdays
 from deals import budgets
 from deals.models import (
     ACTIVE_STATES,
+    Activity,
+    ActivityKind,
+    ActivityStatus,
     Deal,
     DealBroker,
     DealState,
@@ -262,3 +266,59 @@ def conflicts_announce(conflicts: Iterable[Any]) -> None:
             )
     if items:
         notify_many(items)
+
+
+def meeting_key(activity_id: int) -> str:
+    """The key of a planned activity's day-before notification (once per activity and broker)."""
+    return f"meeting-{activity_id}-tomorrow"
+
+
+def meetings_announce(now: dt.datetime) -> int:
+    """Planned talks and meetings from now until the end of tomorrow (Asia/Shanghai) → the
+    deal's brokers, once per activity: sent on the day before the activity's date (from 00:00),
+    or at once for one planned later than that."""
+    today = timezone.localtime(now).date()
+    tz = timezone.get_current_timezone()
+    day_after = dt.datetime.combine(today + dt.timedelta(days=2), dt.time.min, tzinfo=tz)
+    rows = list(
+        Activity.objects.filter(
+            status=ActivityStatus.PLANNED, occurred_at__gt=now, occurred_at__lt=day_after
+        ).values_list("pk", "deal_id", "deal__title", "kind", "occurred_at", "location")
+    )
+    done = existing_keys(meeting_key(row[0]) for row in rows)
+    rows = [row for row in rows if meeting_key(row[0]) not in done]
+    if not rows:
+        return 0
+    brokers: dict[int, list[int]] = defaultdict(list)
+    for deal_id, user_id in DealBroker.objects.filter(
+        deal_id__in={row[1] for row in rows}
+    ).values_list("deal_id", "user_id"):
+        brokers[deal_id].append(user_id)
+    kind_labels = {kind.value: str(kind.label) for kind in ActivityKind}
+    text = _("%(day)s %(time)s %(kind)s：“%(deal)s”，地点：%(place)s。")
+    deal_url = _deal_url_maker()
+    items: list[tuple[Recipients, Note]] = []
+    for pk, deal_id, title, kind, at, place in rows:
+        local = timezone.localtime(at)
+        day = _("今天") if local.date() == today else _("明天")
+        items.append(
+            (
+                brokers[deal_id],
+                Note(
+                    kind=kinds.MEETING_TOMORROW,
+                    text=text
+                    % {
+                        "day": day,
+                        "time": local.strftime("%H:%M"),
+                        "kind": kind_labels.get(kind, kind),
+                        "deal": title,
+                        "place": place or "—",
+                    },
+                    key=meeting_key(pk),
+                    deal_id=deal_id,
+                    url=deal_url(deal_id) + "#activities",
+                ),
+            )
+        )
+    notify_many(items)
+    return len(items)

@@ -13,7 +13,10 @@ from django.utils import timezone
 from brokers.models import Role, User
 from deals.extensions import with_deal_fields
 from deals.models import (
+    ACTIVE_STATES,
     Activity,
+    ActivityKind,
+    ActivityStatus,
     Deal,
     DealAchievement,
     DealBroker,
@@ -66,6 +69,18 @@ def deal_list_for_user(user: User) -> QuerySet[Deal]:
     )
 
 
+def open_deals_of_broker(user: User, broker_id: int) -> QuerySet[Deal]:
+    """The open deals (not yet registered or lost) of one broker that this user sees, with what
+    the deal list shows, soonest deadline first (a constant number of queries)."""
+    on_deal = DealBroker.objects.filter(deal_id=OuterRef("pk"), user_id=broker_id)
+    return (
+        deal_list_for_user(user)
+        .filter(Exists(on_deal), state__in=ACTIVE_STATES)
+        .prefetch_related("broker_links__user")
+        .order_by("due_at", "-id")
+    )
+
+
 def deal_get_for_user(*, user: User, deal_id: int | str) -> Deal:
     """The deal if this user may see it, with everything its page and API show; 404 otherwise
     (never reveal that it exists)."""
@@ -104,6 +119,50 @@ def escalations_visible_to(user: User) -> QuerySet[Escalation]:
 
 def activities_for_deal(deal: Deal) -> QuerySet[Activity]:
     return deal.activities.select_related("created_by").order_by("occurred_at", "id")
+
+
+def activities_visible_to(user: User) -> QuerySet[Activity]:
+    """The activities of the deals this user sees."""
+    return Activity.objects.filter(on_visible_deal(user)).select_related("deal", "created_by")
+
+
+def activity_get_for_user(*, user: User, activity_id: int | str) -> Activity:
+    """The activity if this user sees its deal; 404 otherwise."""
+    try:
+        return activities_visible_to(user).get(pk=int(activity_id))
+    except (Activity.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+# "This week": today and the seven days after it, in Asia/Shanghai.
+WEEK_DAYS = 7
+
+
+def week_end(now: dt.datetime | None = None) -> dt.datetime:
+    """00:00 (Asia/Shanghai) of the day after today's seventh: where "this week" stops."""
+    today = timezone.localtime(now).date()
+    return dt.datetime.combine(
+        today + dt.timedelta(days=WEEK_DAYS + 1),
+        dt.time.min,
+        tzinfo=timezone.get_current_timezone(),
+    )
+
+
+def meetings_ahead(
+    user: User, *, broker_id: int | None = None, now: dt.datetime | None = None
+) -> QuerySet[Activity]:
+    """The planned talks and meetings this user sees until the end of the seventh day after
+    today (Asia/Shanghai), soonest first; one whose time has passed without being marked held
+    or cancelled stays on the list (at the top) until someone does. `broker_id`: only the deals
+    that broker is on."""
+    qs = activities_visible_to(user).filter(
+        status=ActivityStatus.PLANNED, occurred_at__lt=week_end(now)
+    )
+    if broker_id is not None:
+        qs = qs.filter(
+            Exists(DealBroker.objects.filter(deal_id=OuterRef("deal_id"), user_id=broker_id))
+        )
+    return qs.select_related("deal__demand").order_by("occurred_at", "id")
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -238,17 +297,61 @@ def _request_events(deal: Deal) -> list[dict[str, object]]:
     return events
 
 
+def _activity_events(deal: Deal) -> list[dict[str, object]]:
+    """From the activities' history: logged (held when written), planned, held, minutes added,
+    cancelled (with the reason given)."""
+    events = []
+    last: dict[int, str] = {}
+    rows = (
+        Activity.history.filter(deal_id=deal.pk)  # type: ignore[attr-defined]
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    for row in rows:
+        kind = ActivityKind(row.kind).label if row.kind in ActivityKind.values else row.kind
+        before = last.get(row.id)
+        last[row.id] = row.status
+        if row.history_type == "+":
+            planned = row.status == ActivityStatus.PLANNED
+            when = timezone.localtime(row.occurred_at).strftime("%Y-%m-%d %H:%M")
+            comment = (
+                f"{kind}：{when}，{row.location}" if planned else f"{kind}：{row.minutes[:200]}"
+            )
+            events.append(
+                _event(
+                    row.history_date,
+                    row.history_user,
+                    "activity_planned" if planned else "activity_logged",
+                    comment=comment,
+                )
+            )
+        elif row.history_type == "~" and before != row.status:
+            code = {
+                ActivityStatus.HELD: "activity_held",
+                ActivityStatus.CANCELLED: "activity_cancelled",
+            }.get(row.status)
+            if code:
+                text = row.minutes[:200] if code == "activity_held" else row.history_change_reason
+                events.append(
+                    _event(
+                        row.history_date, row.history_user, code, comment=f"{kind}：{text or ''}"
+                    )
+                )
+        elif row.history_type == "~" and row.history_change_reason == "补充纪要":
+            events.append(
+                _event(
+                    row.history_date,
+                    row.history_user,
+                    "activity_minutes",
+                    comment=f"{kind}：{row.minutes[:200]}",
+                )
+            )
+    return events
+
+
 def _side_events(deal: Deal) -> list[dict[str, object]]:
     events = []
-    for act in deal.activities.select_related("created_by").order_by("id"):
-        events.append(
-            _event(
-                act.created_at,
-                act.created_by,
-                "activity_logged",
-                comment=f"{act.get_kind_display()}：{act.minutes[:200]}",
-            )
-        )
+    events.extend(_activity_events(deal))
     for row in DealAchievement.history.filter(deal_id=deal.pk).select_related(
         "history_user", "achievement"
     ):  # type: ignore[attr-defined]

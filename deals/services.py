@@ -42,6 +42,7 @@ from deals.models import (
     Achievement,
     Activity,
     ActivityKind,
+    ActivityStatus,
     Deal,
     DealAchievement,
     DealBroker,
@@ -428,7 +429,6 @@ def deal_set_brokers(
     return result
 
 
-@transaction.atomic
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input, and the field it concerns: the service refuses the first,
@@ -460,11 +460,21 @@ def activity_problems(
         )
     if occurred_at is not None and occurred_at > timezone.now() + dt.timedelta(days=1):
         problems.append(
-            Problem("occurred_at", ValidationFailed(_("洽谈时间不能在将来；请在活动发生后记录。")))
+            Problem(
+                "occurred_at",
+                ValidationFailed(
+                    _(
+                        "洽谈时间不能在将来；请在活动发生后记录。"
+                        "将来的洽谈或对接请用“安排”，举行后再标记“已举行”。"
+                    ),
+                    code="occurred_in_future",
+                ),
+            )
         )
     return problems
 
 
+@transaction.atomic
 def activity_log(
     *,
     deal: Deal,
@@ -478,9 +488,14 @@ def activity_log(
     permissions.may_log_activity.require(actor, deal)
     for problem in activity_problems(kind=kind, occurred_at=occurred_at, location=location):
         raise problem.error
+    if not participants.strip():
+        raise ValidationFailed(_("请填写参与人员。"), code="participants_required")
+    if not minutes.strip():
+        raise ValidationFailed(_("请填写纪要：谈了什么、约定了什么。"), code="minutes_required")
     activity = Activity(
         deal=deal,
         kind=kind,
+        status=ActivityStatus.HELD,
         occurred_at=occurred_at,
         participants=participants,
         minutes=minutes,
@@ -490,6 +505,170 @@ def activity_log(
     _stamp(activity, actor, "记录活动")
     activity.save()
     return activity
+
+
+# --- meetings ahead: planned, held, cancelled ------------------------------------------------
+
+
+def activity_plan_problems(
+    *, kind: str, occurred_at: dt.datetime | None, location: str
+) -> list[Problem]:
+    """What is wrong with a plan: a known kind, a time still ahead, a place (the room, or the
+    platform of an online talk). The service refuses the first, the page shows them all."""
+    problems = []
+    if kind not in ActivityKind.values:
+        problems.append(
+            Problem(
+                "kind",
+                ValidationFailed(
+                    _("类型应为 online_talk（线上洽谈）或 offline_meeting（线下对接）。")
+                ),
+            )
+        )
+    if occurred_at is not None and occurred_at <= timezone.now():
+        when = timezone.localtime(occurred_at).strftime("%Y-%m-%d %H:%M")
+        problems.append(
+            Problem(
+                "occurred_at",
+                ValidationFailed(
+                    _(
+                        "计划时间 %(when)s 已过：安排只能在将来；"
+                        "已经举行的请直接记录（“记录一次已举行的洽谈或对接”）。"
+                    )
+                    % {"when": when},
+                    code="planned_in_past",
+                ),
+            )
+        )
+    if not location.strip():
+        problems.append(
+            Problem(
+                "location",
+                ValidationFailed(
+                    _("请填写地点（线下对接）或平台（线上洽谈，例如腾讯会议）。"),
+                    code="location_required",
+                ),
+            )
+        )
+    return problems
+
+
+@transaction.atomic
+def activity_plan(
+    *,
+    deal: Deal,
+    actor: User,
+    kind: str,
+    occurred_at: dt.datetime,
+    location: str,
+    participants: str = "",
+    minutes: str = "",
+) -> Activity:
+    """A talk or meeting planned ahead: a future time and a place. Participants (who is invited)
+    may be given now; minutes wait until it is held."""
+    permissions.may_log_activity.require(actor, deal)
+    for problem in activity_plan_problems(kind=kind, occurred_at=occurred_at, location=location):
+        raise problem.error
+    activity = Activity(
+        deal=deal,
+        kind=kind,
+        status=ActivityStatus.PLANNED,
+        occurred_at=occurred_at,
+        planned_at=occurred_at,
+        participants=participants.strip(),
+        minutes=minutes.strip(),
+        location=location.strip(),
+        created_by=actor,
+    )
+    _stamp(activity, actor, "安排活动")
+    activity.save()
+    return activity
+
+
+def _lock_planned(activity_id: int, actor: User, verb: str) -> Activity:
+    """The activity's row, locked, still planned (else 409: two clicks, two tabs)."""
+    activity = Activity.objects.select_for_update().select_related("deal").get(pk=activity_id)
+    permissions.may_log_activity.require(actor, activity.deal)
+    if activity.status != ActivityStatus.PLANNED:
+        raise Conflict(
+            _("这次活动%(status)s，不能再%(verb)s。")
+            % {"status": activity.get_status_display(), "verb": verb},
+            code="not_planned",
+        )
+    return activity
+
+
+@transaction.atomic
+def activity_mark_held(
+    *,
+    activity: Activity,
+    actor: User,
+    held_at: dt.datetime | None = None,
+    participants: str = "",
+    minutes: str = "",
+) -> Activity:
+    """The planned activity took place. `held_at` defaults to the planned time when that has
+    passed, else to now (held earlier than planned). Minutes are not required here, so that one
+    click records it; the stage conditions count it only once it has minutes
+    (`activity_record_minutes`)."""
+    now = timezone.now()
+    if held_at is not None and held_at > now:
+        raise ValidationFailed(
+            _("举行时间不能在将来；请在活动举行后再标记“已举行”。"), code="held_in_future"
+        )
+    activity = _lock_planned(activity.pk, actor, _("标记为已举行"))
+    planned = activity.occurred_at
+    activity.status = ActivityStatus.HELD
+    activity.occurred_at = held_at or (planned if planned <= now else now)
+    if participants.strip():
+        activity.participants = participants.strip()
+    if minutes.strip():
+        activity.minutes = minutes.strip()
+    _stamp(activity, actor, "已举行")
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def activity_record_minutes(
+    *, activity: Activity, actor: User, minutes: str, participants: str = ""
+) -> Activity:
+    """The minutes (and who took part) of a held activity, written after the one-click "held"."""
+    if not minutes.strip():
+        raise ValidationFailed(_("请填写纪要：谈了什么、约定了什么。"), code="minutes_required")
+    locked = Activity.objects.select_for_update().select_related("deal").get(pk=activity.pk)
+    permissions.may_log_activity.require(actor, locked.deal)
+    if locked.status != ActivityStatus.HELD:
+        raise Conflict(_("只有已举行的活动可以填写纪要；请先标记“已举行”。"), code="not_held")
+    locked.minutes = minutes.strip()
+    if participants.strip():
+        locked.participants = participants.strip()
+    if not locked.participants:
+        raise ValidationFailed(_("请填写参与人员。"), code="participants_required")
+    _stamp(locked, actor, "补充纪要")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def activity_cancel(*, activity: Activity, actor: User, reason: str) -> Activity:
+    """A planned activity that will not take place. The row stays (its history says who
+    cancelled it and why); it no longer shows as ahead and is never announced."""
+    if not reason.strip():
+        raise ValidationFailed(_("请说明取消的原因。"), code="reason_required")
+    activity = _lock_planned(activity.pk, actor, _("取消"))
+    activity.status = ActivityStatus.CANCELLED
+    _stamp(activity, actor, f"取消：{reason.strip()}")
+    activity.save()
+    return activity
+
+
+def activities_sweep_tomorrow(*, now: dt.datetime | None = None) -> int:
+    """Periodic (beat): tell the brokers of each deal about its planned talks and meetings on the
+    day before, once per activity. "The day before" in Asia/Shanghai: from 00:00 of the day
+    before the activity's date until it starts (one planned later than that, for later today or
+    tomorrow, is announced at the next run). Returns how many activities were announced."""
+    return deal_notify.meetings_announce(now or timezone.now())
 
 
 # --- the two-step move ------------------------------------------------------------------------

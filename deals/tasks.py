@@ -12,3 +12,9 @@ from deals import services
 def sweep_stalled_deals() -> int:
     """Periodic (beat, every 15 min): escalate overdue deals and unanswered requests."""
     return services.deals_sweep_stalled()
+
+
+@shared_task(autoretry_for=(OperationalError, ConnectionError), retry_backoff=True, max_retries=5)
+def sweep_meetings_tomorrow() -> int:
+    """Periodic (beat, every 30 min): the day-before notification of planned talks and meetings."""
+    return services.activities_sweep_tomorrow()

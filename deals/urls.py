@@ -14,6 +14,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("achievements/", views.achievements, name="achievements"),
     path("deals/<int:deal_id>/request/", views.deal_request, name="deal-request"),
     path("deals/<int:deal_id>/activities/", views.deal_log_activity, name="deal-activity"),
+    path(
+        "deals/<int:deal_id>/activities/plan/", views.deal_plan_activity, name="deal-activity-plan"
+    ),
     path("deals/<int:deal_id>/achievements/", views.deal_link_achievement, name="deal-link"),
     path("deals/<int:deal_id>/brokers/", views.deal_set_shares, name="deal-shares"),
     path("requests/<int:request_id>/approve/", views.request_approve, name="request-approve"),

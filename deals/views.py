@@ -49,6 +49,7 @@ from deals.forms import (
     ActivityForm,
     DecisionForm,
     LinkAchievementForm,
+    PlanForm,
     RejectForm,
     TransitionRequestForm,
 )
@@ -57,6 +58,7 @@ from deals.matching.selectors import (
     achievement_matches_for_demand,
     demand_matches_for_achievement,
 )
+from deals.meetings.views import minutes_kept_for
 from deals.models import (
     ACTIVE_STATES,
     Achievement,
@@ -105,6 +107,10 @@ HISTORY_LABELS = {
     "moved": gettext_lazy("阶段变更"),
     "edited": gettext_lazy("修改"),
     "activity_logged": gettext_lazy("记录洽谈/对接"),
+    "activity_planned": gettext_lazy("安排洽谈/对接"),
+    "activity_held": gettext_lazy("洽谈/对接已举行"),
+    "activity_minutes": gettext_lazy("补充纪要"),
+    "activity_cancelled": gettext_lazy("取消洽谈/对接"),
     "achievement_linked": gettext_lazy("关联成果"),
     "achievement_unlinked": gettext_lazy("取消关联成果"),
     "brokers_changed": gettext_lazy("调整经纪人"),
@@ -513,6 +519,13 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     )
     if stashed_name == "activity":
         activity_form = bind(ActivityForm(stashed_data), stashed_errors(stashed_data))
+    plan_form = PlanForm(
+        initial={
+            "kind": "offline_meeting" if deal.state == DealState.OFFLINE_MEETING else "online_talk"
+        }
+    )
+    if stashed_name == "plan":
+        plan_form = bind(PlanForm(stashed_data), stashed_errors(stashed_data))
     default_target = next(
         (o["target"] for o in options if o["allowed"] and o["kind"] == "forward"),
         next((o["target"] for o in options if o["kind"] == "forward"), ""),
@@ -569,6 +582,9 @@ def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
         "options": options,
         "activities": list(activities_for_deal(deal)),
         "activity_form": activity_form,
+        "plan_form": plan_form,
+        **minutes_kept_for((stashed_name, stashed_data)),
+        "here": request.path,
         "request_form": request_form,
         "lost_option": any(o["kind"] == "lost" for o in options),
         "lost_reason_label": lost_reason_label(deal.lost_reason_code),
@@ -614,8 +630,8 @@ def _mark_unseen_decisions(user: User, deals: list[Deal]) -> None:
 
 
 # Where the deal page's own forms sit (the anchor a redirect lands on, failed or done).
-FORM_ANCHORS = {"request": "request-form", "activity": "activity-form"}
-DONE_ANCHORS = {"request": "transitions", "activity": "activities"}
+FORM_ANCHORS = {"request": "request-form", "activity": "activity-form", "plan": "plan"}
+DONE_ANCHORS = {"request": "transitions", "activity": "activities", "plan": "activities"}
 
 
 def _form_failed(
@@ -673,6 +689,28 @@ def deal_log_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
     except DomainError as exc:
         return _form_failed(request, deal, "activity", form, exc)
     return _form_done(request, deal, "activity", _("已记录。"))
+
+
+@login_required
+@require_POST
+def deal_plan_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """A talk or meeting planned ahead; said at the activities list, where it now shows."""
+    user = _user(request)
+    deal = deal_get_for_user(user=user, deal_id=deal_id)
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        return _form_failed(request, deal, "plan", form)
+    try:
+        activity = services.activity_plan(deal=deal, actor=user, **form.cleaned_data)
+    except DomainError as exc:
+        return _form_failed(request, deal, "plan", form, exc)
+    when = timezone.localtime(activity.occurred_at).strftime("%Y-%m-%d %H:%M")
+    done = _("已安排 %(when)s 的%(kind)s；它会列在“本周会谈”里，前一天提醒本项目的经纪人。") % {
+        "when": when,
+        "kind": activity.get_kind_display(),
+    }
+    # Said at the activities list (where the plan now shows), not at the form it closed.
+    return _form_done(request, deal, "activity", done)
 
 
 @login_required

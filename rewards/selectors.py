@@ -76,6 +76,16 @@ def share_totals_by_status(qs: QuerySet[Reward], *, user_id: int) -> dict[str, d
     return {row["reward__status"]: {"n": row["n"], "total": row["total"]} for row in rows}
 
 
+def shares_of(qs: QuerySet[Reward], *, user_id: int) -> QuerySet[RewardShare]:
+    """One person's shares of the rewards in `qs`, newest reward first: their part as computed
+    and stored with the reward (never the whole reward), with the reward and its deal."""
+    return (
+        RewardShare.objects.filter(reward__in=qs.order_by().values("pk"), user_id=user_id)
+        .select_related("reward__deal")
+        .order_by("-reward__registered_on", "-reward_id")
+    )
+
+
 def share_totals_by_broker_year(
     qs: QuerySet[Reward], *, limit: int = 200
 ) -> list[dict[str, object]]:

@@ -38,6 +38,7 @@ from rewards.selectors import (
     rewards_visible_to,
     share_totals_by_broker_year,
     share_totals_by_status,
+    shares_of,
 )
 
 
@@ -61,6 +62,29 @@ def reward_panel(user: User, deal_id: int) -> dict[str, Any]:
         "reward": reward,
         "partial_rewards": partials,
         "partial_total": sum((p.amount for p in partials), Decimal(0)),
+    }
+
+
+BROKER_PAGE_SHARES = 50
+
+
+def broker_rewards_panel(user: User, broker: User) -> dict[str, Any]:
+    """A broker's page: their shares of the rewards this user sees (never the whole rewards),
+    the latest first, and their totals per reward status (as 我的奖励 adds them up)."""
+    visible = rewards_visible_to(user)
+    totals = share_totals_by_status(visible, user_id=broker.pk)
+    return {
+        "reward_shares": list(shares_of(visible, user_id=broker.pk)[:BROKER_PAGE_SHARES]),
+        "reward_share_limit": BROKER_PAGE_SHARES,
+        "reward_totals": [
+            {
+                "status": value,
+                "label": label,
+                "n": totals.get(value, {}).get("n", 0),
+                "total": totals.get(value, {}).get("total"),
+            }
+            for value, label in RewardStatus.choices
+        ],
     }
 
 

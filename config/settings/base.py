@@ -266,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0),
     },
     "deals-sweep-stalled": {"task": "deals.tasks.sweep_stalled_deals", "schedule": 15 * 60},
+    # Planned talks and meetings: their brokers are told on the day before, once each.
+    "deals-sweep-meetings-tomorrow": {
+        "task": "deals.tasks.sweep_meetings_tomorrow",
+        "schedule": 30 * 60,
+    },
     # Registered deals whose reward task was lost, and rewards still waiting for a policy.
     "rewards-sweep-registered": {
         "task": "rewards.tasks.sweep_registered_deals",

@@ -139,8 +139,19 @@ def world(settings, tmp_path):  # type: ignore[no-untyped-def]
     from rewards.services import reward_compute
 
     reward = reward_compute(deal_id=deal.pk, actor=None)
+    from tests.factories import ActivityFactory
+
+    # A talk planned on the open deal (the registered one's brokers are the same people).
+    planned = ActivityFactory(
+        deal=pending,
+        status="planned",
+        occurred_at=timezone.now() + dt.timedelta(days=1),
+        minutes="",
+        created_by=lead,
+    )
     ids = {
         "deal": deal.pk,
+        "activity": planned.pk,
         "contract": contract.pk,
         "document": document.pk if document else MISSING,
         "payment": payment.pk,
@@ -175,6 +186,8 @@ OBJECT_OF = [
     (r"^api:(user|broker)", "user"),
     (r"notification", "notification"),
     (r"challenge", "challenge"),
+    (r"^api:activity|^activity-", "activity"),
+    (r"^broker-page$", "user"),
 ]
 
 

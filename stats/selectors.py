@@ -58,14 +58,20 @@ def scoped_deals(scope: Scope) -> QuerySet[Deal]:
     return deals
 
 
-def _needs(scope: Scope) -> QuerySet[Demand]:
-    needs = Demand.objects.filter(created_at__gte=scope.since, created_at__lt=scope.until)
+def _needs_q(scope: Scope) -> Q:
+    """The needs of the scope: recorded in the period (an organisation's: entered by its people
+    or served by one of its deals), in the region."""
+    needs = Q(created_at__gte=scope.since, created_at__lt=scope.until)
     if scope.organisation is not None:
         served = Deal.objects.filter(demand=OuterRef("pk"), organisation=scope.organisation)
-        needs = needs.filter(Q(created_by__organisation=scope.organisation) | Exists(served))
+        needs &= Q(created_by__organisation=scope.organisation) | Q(Exists(served))
     if scope.region_prefix:
-        needs = needs.filter(region__startswith=scope.region_prefix)
+        needs &= Q(region__startswith=scope.region_prefix)
     return needs
+
+
+def _needs(scope: Scope) -> QuerySet[Demand]:
+    return Demand.objects.filter(_needs_q(scope))
 
 
 def _achievements(scope: Scope) -> QuerySet[Achievement]:
@@ -240,20 +246,17 @@ def platform_stats(scope: Scope) -> dict[str, Any]:
         clawbacks = clawbacks.filter(reward__region__startswith=scope.region_prefix)
     clawed = clawbacks.aggregate(total=fen_sum("amount"))["total"]
 
-    # Distinct enterprises: a UNION removes the duplicates, the database counts what is left.
-    with_need = (
-        _needs(scope)
-        .filter(enterprise_record__isnull=False)
-        .values_list("enterprise_record_id")
-        .order_by()
+    # Distinct enterprises of the needs recorded in scope or served by a deal opened in scope:
+    # each need is read once (its deals asked through their index, not every deal opened joined
+    # to its need), and the database counts the distinct records.
+    opened = deals_opened(scope).filter(demand=OuterRef("pk"))
+    enterprises_served = (
+        Demand.objects.filter(enterprise_record__isnull=False)
+        .filter(_needs_q(scope) | Q(Exists(opened)))
+        .values("enterprise_record")
+        .distinct()
+        .count()
     )
-    with_deal = (
-        deals_opened(scope)
-        .filter(demand__enterprise_record__isnull=False)
-        .values_list("demand__enterprise_record_id")
-        .order_by()
-    )
-    enterprises_served = with_need.union(with_deal).count()
 
     totals = {name: sum(row[name] for row in by_month.values()) for name in FIGURES}
     breakdown_keys = (

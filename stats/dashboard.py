@@ -37,6 +37,7 @@ from stats.scope import Scope
 from stats.selectors import deals_registered, scoped_deals
 
 PIPELINE = [*ACTIVE_STATES, DealState.REGISTERED]
+RANK = {str(state): rank for rank, state in enumerate(PIPELINE)}  # a stage's place, by its value
 OUTSTANDING = [RewardStatus.CALCULATED, RewardStatus.APPROVED]
 Memo = dict[str, Any]  # what one page's charts share (the moves are read once for two charts)
 TOP = 30  # bars a chart can show legibly; its table and CSV say when more were left out
@@ -138,7 +139,7 @@ def _conversion(scope: Scope, memo: Memo) -> Chart:
             continue
         if target == DealState.LOST:
             moved[source]["lost"] += n
-        elif PIPELINE.index(DealState(target)) > PIPELINE.index(DealState(source)):
+        elif RANK[target] > RANK[source]:
             moved[source]["forward"] += n
         else:
             moved[source]["back"] += n

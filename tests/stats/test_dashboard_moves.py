@@ -81,7 +81,10 @@ def test_the_median_days_and_conversion_count_the_moves_of_the_period(client, br
     _move(
         late, DealState.ONLINE_TALKS, broker, supervisor, dt.datetime(2026, 4, 1, 0, 5, tzinfo=SH)
     )
-    assert TransitionRequest.objects.filter(days_in_stage__isnull=False).count() == 4
+    # One deal sent back from online talks to matched, after 5 days.
+    talks = DealFactory(lead_broker=broker, state=DealState.ONLINE_TALKS, state_entered_at=start)
+    _move(talks, DealState.MATCHED, broker, supervisor, start + dt.timedelta(days=5))
+    assert TransitionRequest.objects.filter(days_in_stage__isnull=False).count() == 5
 
     client.force_login(supervisor)
     median = {row[0]: row[1:] for row in _csv(client, "median_days")[1:]}
@@ -89,3 +92,5 @@ def test_the_median_days_and_conversion_count_the_moves_of_the_period(client, br
     assert median["需求受理"] == ["0", ""]
     conversion = {row[0]: row[1:] for row in _csv(client, "conversion")[1:]}
     assert conversion["成果匹配"] == ["2", "0", "1", "66.70"]
+    assert conversion["线上洽谈"] == ["0", "1", "0", "0.00"]
+    assert median["线上洽谈"] == ["1", "5.00"]

@@ -88,6 +88,9 @@ VECTOR_SCAN_SHARE = 16
 KMEANS_SAMPLE = 65_536
 KMEANS_ROUNDS = 8
 VECTOR_BLOCK = 65_536  # rows per step when the build works through the vectors
+# A snapshot of more rows stores its vectors as float16: half the page cache (768 MB at 10^6
+# instead of 1.5 GB) and half the pages a query's exact cosines touch; a cosine moves by < 0.001.
+HALF_VECTORS_MIN = 20_000
 
 
 @dataclass(frozen=True)
@@ -638,8 +641,16 @@ class TextIndex:
                 "terms_sorted": self.vocab.sorted,
                 "terms_order": self.vocab.order,
             }
-            if self.b_vec is not None:
+            if self.b_vec is not None and self.n_base <= HALF_VECTORS_MIN:
                 arrays["vec"] = self.b_vec
+            elif self.b_vec is not None:  # float16, block by block (no second copy)
+                half = np.lib.format.open_memmap(
+                    path / "vec.npy", mode="w+", dtype=np.float16, shape=self.b_vec.shape
+                )
+                for start in range(0, self.n_base, VECTOR_BLOCK):
+                    half[start : start + VECTOR_BLOCK] = self.b_vec[start : start + VECTOR_BLOCK]
+                half.flush()
+                del half
                 if self.b_centre is not None:
                     arrays["vec_centre"] = self.b_centre
             if self.b_moments is not None and self.b_proj is not None and self.b_basis is not None:
@@ -860,7 +871,9 @@ class TextIndex:
         """Every row's cosine, without copying the base's vectors."""
         out = np.zeros(self.n_rows, dtype=np.float32)
         if self.b_vec is not None and self.b_vec.shape[1] == len(q):
-            out[: self.n_base] = np.einsum("ij,j->i", self.b_vec, q)
+            for start in range(0, self.n_base, VECTOR_BLOCK):  # float32 (a float16 base: cast)
+                rows = np.asarray(self.b_vec[start : start + VECTOR_BLOCK], dtype=np.float32)
+                out[start : start + len(rows)] = np.einsum("ij,j->i", rows, q)
         if self.delta:
             out[self.n_base :] = self._cosines(np.arange(self.n_base, self.n_rows), q)
         return out

@@ -166,6 +166,26 @@ def test_at_scale_a_query_scans_only_the_cells_nearest_to_it_and_keeps_the_neare
     )  # removed rows are never candidates
 
 
+def test_a_large_snapshot_keeps_its_vectors_as_float16_and_ranks_as_the_built_index(
+    monkeypatch, tmp_path
+):
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(600, 48)).astype(np.float32)
+    built = TextIndex()
+    built.build([Doc(i + 1, f"t{i}", "", vector=v) for i, v in enumerate(vectors)])
+    monkeypatch.setattr(engine, "HALF_VECTORS_MIN", 500)
+    built.save(tmp_path / "snap")
+    loaded = TextIndex.load(tmp_path / "snap")
+    assert loaded.b_vec.dtype == np.float16  # 2 bytes a dimension in the page cache
+    query = Query(terms=Counter(), vector=vectors[17] + 0.3 * rng.normal(size=48))
+    exact, half = built.search(query, limit=10), loaded.search(query, limit=10)
+    assert [h.id for h in half][:3] == [h.id for h in exact][:3]
+    assert max(abs(a.semantic - b.semantic) for a, b in zip(exact, half, strict=True)) < 1e-3
+    loaded.upsert(Doc(1000, "new", "", vector=vectors[17]))  # the delta stays float32
+    loaded.compact()
+    assert loaded.b_vec.dtype == np.float32 and loaded.search(query, limit=1)[0].id in (18, 1000)
+
+
 @pytest.mark.django_db
 def test_the_worker_embeds_after_a_save_and_the_api_explains_the_match(
     api, broker, semantic_on, django_capture_on_commit_callbacks, monkeypatch

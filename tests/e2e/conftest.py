@@ -78,5 +78,6 @@ def sign_in(page, live_server, username: str) -> None:  # type: ignore[no-untype
     page.goto(live_server.url + "/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    # Every page's header has the language switch, a form whose buttons come first.
+    page.click("form:not(.lang-switch) button[type=submit]")
     page.wait_for_load_state("domcontentloaded")

@@ -49,7 +49,7 @@ def test_a_need_from_a_phone_is_triaged_into_a_deal_and_its_status_followed(
         phone.fill("input[name=contact]", "李工")
         phone.fill("input[name=phone]", "1390000")
         phone.fill("input[name=email]", "li@yongxin.example.cn")
-        phone.click("button[type=submit]")
+        phone.click("form:not(.lang-switch) button[type=submit]")
         phone.wait_for_load_state("domcontentloaded")
 
         # Both mistakes at once, next to their fields; everything typed is still there.
@@ -64,7 +64,7 @@ def test_a_need_from_a_phone_is_triaged_into_a_deal_and_its_status_followed(
 
         phone.fill("input[name=phone]", "13900000000")
         phone.check("input[name=consent]")
-        phone.click("button[type=submit]")
+        phone.click("form:not(.lang-switch) button[type=submit]")
         phone.wait_for_load_state("domcontentloaded")
         reference = phone.locator("[data-testid=reference]").inner_text()
         assert re.fullmatch(r"XQ-\d{4}-\d{6}", reference)
@@ -98,7 +98,7 @@ def test_a_need_from_a_phone_is_triaged_into_a_deal_and_its_status_followed(
         phone.wait_for_load_state("domcontentloaded")
         assert phone.locator("input[name=ref]").input_value() == reference
         phone.fill("input[name=email]", "li@yongxin.example.cn")
-        phone.click("button[type=submit]")
+        phone.click("form:not(.lang-switch) button[type=submit]")
         phone.wait_for_load_state("domcontentloaded")
         facts = phone.locator("[data-testid=status]").inner_text()
         assert "已受理" in facts and "需求受理" in facts

@@ -415,3 +415,17 @@ class ClausesForm(forms.Form):
             if text != stored.get(key, "").strip():
                 out[key] = text
         return out
+
+
+class AttachmentRemoveForm(forms.Form):
+    attachment = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label=_("删除原因"),
+        max_length=200,
+        help_text=_("例如：传错了文件。删除会记入项目历史。"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # One such form per file on the deal page: ids must not collide.
+        kwargs.setdefault("auto_id", f"remove{kwargs.pop('attachment_id', '')}_%s")
+        super().__init__(*args, **kwargs)

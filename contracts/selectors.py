@@ -192,7 +192,9 @@ def deal_history_events(deal: Deal) -> list[dict[str, object]]:
 
 
 def attachments_for_contract(contract: Contract) -> QuerySet[ContractAttachment]:
-    return ContractAttachment.objects.filter(contract=contract).select_related("uploaded_by")
+    return ContractAttachment.objects.filter(contract=contract).select_related(
+        "uploaded_by", "registration"
+    )
 
 
 def attachment_get_for_user(*, user: User, attachment_id: int | str) -> ContractAttachment:

@@ -653,6 +653,35 @@ def attachment_add(
 
 
 @transaction.atomic
+def attachment_remove(*, attachment: ContractAttachment, actor: User, reason: Any) -> None:
+    """Take a wrong file off a draft contract, or off a registration that was cancelled; the
+    history keeps who removed which file and why. A signed or registered contract's files are
+    its record: they stay (a corrected file is uploaded beside them)."""
+    contract = _lock_contract(attachment.contract_id)
+    permissions.may_attach.require(actor, contract.deal)
+    attachment = ContractAttachment.objects.select_related("registration").get(pk=attachment.pk)
+    reason = v.text(reason, "reason", max_length=200)
+    registration = attachment.registration
+    removable = contract.status == ContractStatus.DRAFT or (
+        registration is not None and not registration.is_active
+    )
+    if not removable:
+        raise Conflict(
+            _(
+                "合同已签署，附件是签署和登记的记录，不能删除；"
+                "如有错误，请上传更正后的文件并在说明中注明。"
+            ),
+            code="attachment_kept",
+        )
+    name, storage = attachment.file.name or "", attachment.file.storage
+    stamp(attachment, actor, f"删除附件：{reason}")
+    attachment.delete()
+    # The file goes once the row is gone for good (a rolled-back removal keeps both).
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
 def registration_cancel(*, contract: Contract, actor: User, reason: str) -> ExchangeRegistration:
     """Deregister (撤销登记): the contract goes back to signed; rewards listen and claw back."""
     contract = _lock_contract(contract.pk)

@@ -25,4 +25,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.contract_attachment_download,
         name="contract-attachment-download",
     ),
+    path(
+        "contracts/attachments/<int:attachment_id>/remove/",
+        views.contract_attachment_remove,
+        name="contract-attachment-remove",
+    ),
 ]

@@ -33,6 +33,7 @@ from common.pages import (
     bind,
     login_required,
     panel_tags,
+    report_domain_error,
     report_invalid_form,
     stash_form,
     stashed_errors,
@@ -40,6 +41,7 @@ from common.pages import (
 from contracts import permissions, services
 from contracts.forms import (
     AttachmentForm,
+    AttachmentRemoveForm,
     ClausesForm,
     ContractDraftForm,
     RegistrationForm,
@@ -66,6 +68,7 @@ ANCHORS = {
     "sign": "sign-form",
     "registration": "registration-form",
     "attachment": "contract-attachments",
+    "attachment-remove": "contract-attachments",
     "pdf": "contract",
 }
 # A service names the field it refuses ("signed_on: …", "party_a.name: …"); the page shows the
@@ -162,6 +165,22 @@ def contract_panel(user: User, deal: Deal, stashed: str, data: dict[str, Any]) -
             if stashed == "registration"
             else RegistrationForm()
         )
+    if permissions.may_attach(user, deal):
+        # A wrong file comes off a draft, or off a cancelled registration (services say so too).
+        for attachment in panel["contract_attachments"]:
+            if contract.status == ContractStatus.DRAFT or (
+                attachment.registration_id is not None and not attachment.registration.is_active
+            ):
+                bound = stashed == "attachment-remove" and data.get("attachment") == str(
+                    attachment.pk
+                )
+                attachment.remove_form = (
+                    bind(AttachmentRemoveForm(data, attachment_id=attachment.pk), errors)
+                    if bound
+                    else AttachmentRemoveForm(
+                        initial={"attachment": attachment.pk}, attachment_id=attachment.pk
+                    )
+                )
     if contract.status != ContractStatus.CANCELLED and permissions.may_attach(user, deal):
         default_kind = (
             AttachmentKind.OTHER
@@ -200,12 +219,17 @@ def _contract_action(
         try:
             act(form)
         except DomainError as exc:
-            stash_form(request, deal_page, name, errors=form_errors(exc, form, file_field))
-            messages.error(request, _("未保存：请按标红处的提示修改。"), extra_tags=tags)
+            errors = form_errors(exc, form, file_field)
+            stash_form(request, deal_page, name, errors=errors)
+            if name == "attachment-remove" and "__all__" in errors:
+                # A file that must stay has no removal form to show why: the word says it.
+                report_domain_error(request, exc, panel=name)
+            else:
+                messages.error(request, _("未保存：请按标红处的提示修改。"), extra_tags=tags)
         else:
             # Most forms are gone once done (the draft became a contract, signed, registered):
             # the word goes to the top of the contract panel; the upload form stays.
-            where = "attachment" if name == "attachment" else "done"
+            where = "attachment" if name.startswith("attachment") else "done"
             messages.success(request, done, extra_tags=panel_tags(where))
             return redirect(deal_page + "#" + ANCHORS.get(where, "contract"))
     return redirect(deal_page + "#" + ANCHORS.get(name, "contract"))
@@ -297,6 +321,24 @@ def contract_attachment_upload(request: AuthedHttpRequest, contract_id: int) -> 
     form = AttachmentForm(request.POST, request.FILES)
     return _contract_action(
         request, contract.deal_id, form, "attachment", act, _("附件已上传。"), file_field="file"
+    )
+
+
+@login_required
+@require_POST
+def contract_attachment_remove(request: AuthedHttpRequest, attachment_id: int) -> HttpResponse:
+    user = request.user
+    attachment = attachment_get_for_user(user=user, attachment_id=attachment_id)
+
+    def act(form: AttachmentRemoveForm) -> None:
+        services.attachment_remove(
+            attachment=attachment, actor=user, reason=form.cleaned_data["reason"]
+        )
+
+    form = AttachmentRemoveForm(request.POST, attachment_id=attachment.pk)
+    done = _("已删除附件“%(name)s”，删除原因已记入项目历史。") % {"name": attachment.filename}
+    return _contract_action(
+        request, attachment.contract.deal_id, form, "attachment-remove", act, done
     )
 
 

@@ -1307,6 +1307,16 @@ EXPECTED: dict[str, dict[str, str]] = {
         "admin": "405",
         "anonymous": "login",
     },
+    "contract-attachment-remove": {
+        "broker_on_deal": "405",
+        "org_broker": "405",
+        "other_broker": "405",
+        "other_supervisor": "405",
+        "supervisor": "405",
+        "finance": "405",
+        "admin": "405",
+        "anonymous": "login",
+    },
     "contract-attachment-download": {
         "broker_on_deal": "404",
         "org_broker": "404",

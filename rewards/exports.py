@@ -52,6 +52,10 @@ def _columns() -> list[Column]:
         Column(_("发放日期"), "date"),
         Column(_("付款凭证号"), "text"),
         Column(_("追回金额（元）"), "money"),
+        # A partial reward (policies on money received) rewards one payment: which one.
+        Column(_("到账日期"), "date"),
+        Column(_("到账金额（元）"), "money"),
+        Column(_("到账流水号"), "text"),
     ]
 
 
@@ -60,7 +64,8 @@ Row = list[str | int | Decimal | dt.date | None]
 
 def ledger_rows(rewards: QuerySet[Reward], *, broker_id: int | None = None) -> Iterator[Row]:
     """The lines, typed (Decimal, date, int). `broker_id`: only that person's lines."""
-    for reward in rewards.order_by("registered_on", "id"):
+    for reward in rewards.select_related("payment").order_by("registered_on", "id"):
+        payment = reward.payment
         shares: list[RewardShare | None] = [*reward.shares.all()] or [None]
         try:
             clawback: Clawback | None = reward.clawback
@@ -94,6 +99,9 @@ def ledger_rows(rewards: QuerySet[Reward], *, broker_id: int | None = None) -> I
                 reward.paid_on,
                 reward.payment_reference,
                 clawed,
+                payment.received_on if payment else None,
+                payment.amount if payment else None,
+                payment.reference if payment else "",
             ]
 
 

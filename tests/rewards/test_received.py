@@ -15,10 +15,12 @@ capped at 40,000 per project, a contract of 5,000,000, brokers 60/40.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from notifications.models import Notification
 from payments.models import Payment
@@ -255,3 +257,29 @@ def test_the_deal_page_lists_each_partial_reward_and_their_total(client, broker,
         "5,000.00",
     ]
     assert "<b>40,000.00</b>" in panel
+
+
+def test_the_ledger_spreadsheets_name_the_payment_each_partial_reward_rewards(
+    api, finance, deal, pay
+):
+    assert pay(deal, "800000.33", '=HYPERLINK("http://x")').status_code == 201
+    assert pay(deal, "1700000.00", "P2").status_code == 201
+    response = api(finance).get(f"/api/v1/rewards/export.xlsx?deal={deal.pk}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    at, amount, ref = (header.index(t) for t in ("到账日期", "到账金额（元）", "到账流水号"))
+    lines = sorted((r[amount], r[ref], r[at]) for r in rows[1:])
+    # One line per share (two brokers), each naming its payment: a date, a number, a text.
+    assert [(line[0], line[1]) for line in lines] == [
+        (800000.33, '\'=HYPERLINK("http://x")'),
+        (800000.33, '\'=HYPERLINK("http://x")'),
+        (1700000.0, "P2"),
+        (1700000.0, "P2"),
+    ]
+    assert all(line[2].date() == dt.date(2026, 4, 1) for line in lines)
+    for row in sheet.iter_rows(min_row=2):
+        assert row[ref].data_type == "s"  # never a formula
+    text = api(finance).get(f"/api/v1/rewards/export/?deal={deal.pk}").content.decode("utf-8-sig")
+    assert "到账流水号" in text.splitlines()[0] and ",P2" in text

@@ -651,8 +651,8 @@ class TextIndex:
                     half[start : start + VECTOR_BLOCK] = self.b_vec[start : start + VECTOR_BLOCK]
                 half.flush()
                 del half
-                if self.b_centre is not None:
-                    arrays["vec_centre"] = self.b_centre
+            if self.b_vec is not None and self.b_centre is not None:
+                arrays["vec_centre"] = self.b_centre
             if self.b_moments is not None and self.b_proj is not None and self.b_basis is not None:
                 arrays["vec_mean"], arrays["vec_cov"] = self.b_moments
                 arrays["vec_cproj"], arrays["vec_basis"] = self.b_proj, self.b_basis

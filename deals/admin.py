@@ -102,7 +102,9 @@ class ActivityInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     fields = readonly_fields = (
         "kind",
+        "status",
         "occurred_at",
+        "planned_at",
         "location",
         "participants",
         "minutes",
@@ -140,8 +142,8 @@ class DealBrokerAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["deal", "kind", "occurred_at", "location"]
-    list_filter = ["kind"]
+    list_display = ["deal", "kind", "status", "occurred_at", "location"]
+    list_filter = ["kind", "status"]
 
 
 @admin.register(Escalation)

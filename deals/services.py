@@ -585,16 +585,13 @@ def activity_plan(
     return activity
 
 
-def _lock_planned(activity_id: int, actor: User, verb: str) -> Activity:
-    """The activity's row, locked, still planned (else 409: two clicks, two tabs)."""
+def _lock_planned(activity_id: int, actor: User, refused: str) -> Activity:
+    """The activity's row, locked, still planned (else 409 with `refused` % its status: two
+    clicks, two tabs)."""
     activity = Activity.objects.select_for_update().select_related("deal").get(pk=activity_id)
     permissions.may_log_activity.require(actor, activity.deal)
     if activity.status != ActivityStatus.PLANNED:
-        raise Conflict(
-            _("这次活动%(status)s，不能再%(verb)s。")
-            % {"status": activity.get_status_display(), "verb": verb},
-            code="not_planned",
-        )
+        raise Conflict(refused % {"status": activity.get_status_display()}, code="not_planned")
     return activity
 
 
@@ -616,7 +613,7 @@ def activity_mark_held(
         raise ValidationFailed(
             _("举行时间不能在将来；请在活动举行后再标记“已举行”。"), code="held_in_future"
         )
-    activity = _lock_planned(activity.pk, actor, _("标记为已举行"))
+    activity = _lock_planned(activity.pk, actor, _("这次活动%(status)s，不能再标记为已举行。"))
     planned = activity.occurred_at
     activity.status = ActivityStatus.HELD
     activity.occurred_at = held_at or (planned if planned <= now else now)
@@ -656,7 +653,7 @@ def activity_cancel(*, activity: Activity, actor: User, reason: str) -> Activity
     cancelled it and why); it no longer shows as ahead and is never announced."""
     if not reason.strip():
         raise ValidationFailed(_("请说明取消的原因。"), code="reason_required")
-    activity = _lock_planned(activity.pk, actor, _("取消"))
+    activity = _lock_planned(activity.pk, actor, _("这次活动%(status)s，不能再取消。"))
     activity.status = ActivityStatus.CANCELLED
     _stamp(activity, actor, f"取消：{reason.strip()}")
     activity.save()

@@ -410,3 +410,20 @@ def test_a_meeting_planned_for_later_today_is_announced_at_the_next_run(
 def test_the_sweep_is_on_the_beat_schedule(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "deals.tasks.sweep_meetings_tomorrow" in tasks
+
+
+def test_the_api_lists_the_week_per_broker(api, broker, co_broker, supervisor, other_supervisor):
+    mine = DealFactory(lead_broker=broker)
+    theirs = DealFactory(lead_broker=co_broker)
+    soon = planned(mine, timezone.now() + dt.timedelta(days=1))
+    planned(mine, timezone.now() + dt.timedelta(days=12))  # after this week
+    other = planned(theirs, timezone.now() + dt.timedelta(days=2))
+    week = api(supervisor).get("/api/v1/activities/?week=true").json()["results"]
+    assert [a["id"] for a in week] == [soon.pk, other.pk]
+    only = api(supervisor).get(f"/api/v1/activities/?week=true&broker={co_broker.pk}").json()
+    assert [a["id"] for a in only["results"]] == [other.pk]
+    assert [
+        a["id"] for a in api(broker).get("/api/v1/activities/?week=true").json()["results"]
+    ] == [soon.pk]
+    assert api(other_supervisor).get("/api/v1/activities/?week=true").json()["count"] == 0
+    assert api(supervisor).get("/api/v1/activities/?broker=abc").status_code == 400

@@ -34,10 +34,11 @@ from contracts.models import ContractDocument, DocumentStatus
 from deals import services as deal_services
 from deals.matching.index import record_changes, store_vectors
 from deals.matching.models import MatchKind
-from deals.models import Achievement, Deal, DealState, Demand
+from deals.models import Achievement, ActivityStatus, Deal, DealState, Demand
 from demo.data.achievements import ACHIEVEMENTS
 from demo.data.composed import composed_achievements
 from demo.data.deals import DEALS
+from demo.data.meetings import MEETINGS
 from demo.data.needs import NEEDS
 from demo.data.parties import party
 from demo.data.people import ADMIN, BROKERS, ORGANISATIONS, STAFF
@@ -137,11 +138,38 @@ def load_demo(*, now: dt.datetime | None = None) -> LoadReport:
             walker.deal = existing
         # For an earlier run's deals too: each finance step is taken once, by the reward's status.
         walker.finance()
+    _meetings_ahead(needs, now, report)
     _submissions(report)
     # No beat runs in a demo (`make run`): raise the stalled-deal alerts now, as the periodic
     # sweep would. Idempotent: each overdue stage and unanswered request is escalated once.
     report.escalations = deal_services.deals_sweep_stalled()
     return report
+
+
+# --- talks and meetings planned for the coming days -----------------------------------------------
+
+
+def _meetings_ahead(needs: dict[str, Demand], now: dt.datetime, report: LoadReport) -> None:
+    """Plan a few talks and meetings over the next days, by the deal's lead broker, once per deal
+    (a deal that has a planned one already is left alone)."""
+    for key, kind, days, (hour, minute), place, invited in MEETINGS:
+        deal = Deal.objects.filter(demand=needs[key]).select_related("lead_broker").first()
+        if deal is None:
+            continue
+        found = deal.activities.filter(status=ActivityStatus.PLANNED).exists()
+        report.count("meetings", created=not found)
+        if found:
+            continue
+        day = timezone.localtime(now) + dt.timedelta(days=days)
+        when = day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        deal_services.activity_plan(
+            deal=deal,
+            actor=deal.lead_broker,
+            kind=kind,
+            occurred_at=when,
+            location=place,
+            participants=invited,
+        )
 
 
 # --- public submissions waiting for triage -------------------------------------------------------

@@ -183,6 +183,15 @@ def check_load_demo() -> None:
     assert Milestone.objects.filter(actual_on__isnull=False).exists()
     assert Milestone.history.filter(history_user__isnull=False).count() == Milestone.history.count()
 
+    # Talks and meetings planned this week, so 本周会谈 is not empty (zhangwei, the demo login,
+    # among their brokers); none of them counts for a stage condition.
+    from deals.selectors import meetings_ahead
+
+    admin = User.objects.get(username="admin")
+    ahead = list(meetings_ahead(admin))
+    assert len(ahead) >= 3 and all(a.occurred_at > now for a in ahead)
+    assert meetings_ahead(User.objects.get(username="zhangwei")).count() >= 2
+
     assert_needs_find_their_achievements()
 
     # The command prints the demo logins.

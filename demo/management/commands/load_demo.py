@@ -42,7 +42,15 @@ class Command(BaseCommand):
         started = time.perf_counter()
         report = load_demo()
         elapsed = time.perf_counter() - started
-        for what in ("organisations", "users", "achievements", "needs", "policies", "deals"):
+        for what in (
+            "organisations",
+            "users",
+            "achievements",
+            "needs",
+            "policies",
+            "deals",
+            "meetings",
+        ):
             self.stdout.write(
                 f"{what}: 新建 {report.created.get(what, 0)}，已存在 {report.existing.get(what, 0)}"
             )

@@ -61,7 +61,10 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
 def challenge_detail(request: HttpRequest, challenge_id: int) -> HttpResponse:
     """The challenge, and the form to answer it (揭榜) while it is open."""
     challenge = selectors.public_challenge_get(challenge_id)
-    form = ProposalForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    # Bound on every POST, even an empty one: an unbound form has no errors to show, and
+    # `add_error` on it raises.
+    form = ProposalForm(request.POST if posted else None, request.FILES if posted else None)
     status = 200
     if request.method == "POST":
         status = 400
@@ -151,7 +154,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     demand_id = request.GET.get("demand", "")
     if demand_id.isdigit() and len(demand_id) < 18:
         initial["demand"] = int(demand_id)
-    form = PublishForm(request.POST or None, initial=initial)
+    form = PublishForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             challenge = services.challenge_publish(actor=user, **form.cleaned_data)

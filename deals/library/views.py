@@ -129,7 +129,9 @@ def _import(request: HttpRequest, kind: str) -> HttpResponse:
     spec = KINDS[kind]
     user = _user(request)
     _require(permissions.may_import, user)
-    form = ImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    # Bound on every POST, even an empty one: an empty form is an error to show, not a blank page.
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         try:
             job = import_services.import_job_create(

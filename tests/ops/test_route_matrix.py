@@ -63,6 +63,13 @@ def routes() -> Iterator[tuple[str, Any, list[str]]]:
 
 @pytest.fixture
 def world(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_world()
+
+
+def build_world() -> tuple[dict[str, Any], dict[str, int]]:
+    """The people around one registered deal, and the ids of its objects (tests/hostile builds
+    it once for a module of tests)."""
     from challenges.models import Challenge
     from contracts.models import ContractDocument
     from deals.matching import services as matching
@@ -83,7 +90,6 @@ def world(settings, tmp_path):  # type: ignore[no-untyped-def]
     from tests.factories_contracts import register_deal
     from tests.helpers import satisfy
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     org = OrganisationFactory(name="宁波市镇海区科技成果转移中心")
     other = OrganisationFactory(name="南京技术转移服务中心")
     lead = BrokerFactory(organisation=org)

@@ -85,7 +85,7 @@ def test_a_challenge_is_published_answered_judged_and_awarded_in_the_browser(
         files=[{"name": "技术方案.pdf", "mimeType": "application/pdf", "buffer": PDF}],
     )
     public.screenshot(path=str(screens / "challenge-2-public.png"), full_page=True)
-    public.click("form button[type=submit]")
+    public.click("form:not(.lang-switch) button[type=submit]")
     public.wait_for_url("**/challenges/submitted/")
     proposal = Proposal.objects.get()
     assert proposal.reference in public.locator(".reference").inner_text()

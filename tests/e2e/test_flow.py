@@ -35,7 +35,7 @@ def test_broker_requests_a_move_and_supervisor_approves_it_in_the_browser(
     page.fill("textarea[name=comment]", "已选定随形冷却成果，申请进入成果匹配")
     page.click("#transitions button[type=submit]")
     page.wait_for_load_state("domcontentloaded")
-    assert "申请已提交" in page.locator(".messages").inner_text()
+    assert "申请已提交" in page.locator("#transitions .messages").inner_text()
     assert page.locator(".pending-box").is_visible()
     page.screenshot(path=str(screens / "3-requested.png"), full_page=True)
     request = TransitionRequest.objects.get(deal=deal)

@@ -43,7 +43,7 @@ def test_the_broker_records_a_milestone_and_a_payment_and_the_supervisor_sees_wh
     row.locator("input[name=note]").fill("图纸与工艺文件 3 套")
     row.locator("button", has_text="保存里程碑").click()
     page.wait_for_load_state("domcontentloaded")
-    assert "里程碑已保存" in page.locator(".messages").inner_text()
+    assert "里程碑已保存" in page.locator("#follow-up .messages").inner_text()
 
     # An acceptance "done" tomorrow is refused: the error sits at the field, the input is kept.
     row = page.locator("#follow-up details", has_text="填写“验收”")

@@ -339,7 +339,8 @@ def submission_decline(*, actor: User, submission: Submission, reason: Any) -> S
         )
     if len(text) > REASON_MAX:
         raise ValidationFailed(
-            _("原因过长（%(n)d 字），不超过 %(max)d 字。") % {"n": len(text), "max": REASON_MAX}
+            _("原因过长（%(n)d 字），不超过 %(max)d 字。") % {"n": len(text), "max": REASON_MAX},
+            code="reason_too_long",
         )
     submission = _lock_pending(submission, actor)
     submission.decline()

@@ -11,12 +11,21 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
 from common.exceptions import DomainError
-from common.pages import login_required, paginate, report_domain_error
+from common.pages import (
+    login_required,
+    paginate,
+    panel_tags,
+    pop_stashed_form,
+    report_domain_error,
+    stash_form,
+    stashed_errors,
+)
 from intake import permissions, selectors, services
 from intake.api import SUBMISSION_LIMIT, decoy_reference, receive
 from intake.forms import FORMS, PRIVACY_NOTICE
@@ -139,9 +148,14 @@ def triage_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     user = _user(request)
     submission = selectors.submission_get_for_user(user=user, submission_id=submission_id)
     pending = submission.status == SubmissionStatus.PENDING
+    stashed, typed = pop_stashed_form(request)
     context: dict[str, Any] = {
         "s": submission,
         "pending": pending,
+        # A decision the service refused: what was typed, and the error at its field.
+        "stashed": stashed,
+        "typed": typed,
+        "field_errors": stashed_errors(typed),
         "duplicates": selectors.submission_duplicates(submission) if pending else [],
         "history": selectors.submission_history(submission),
         "deal": selectors.submission_deal(submission),
@@ -151,16 +165,35 @@ def triage_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     return render(request, "intake/triage_detail.html", context)
 
 
-def _decide(request: HttpRequest, submission_id: int, decide: Any, done: str) -> HttpResponse:
+# The triage forms' fields the service's refusals concern (the rest are said at the page top).
+FIELD_OF_CODE = {
+    "reason_required": "reason",
+    "reason_too_long": "reason",
+    "bad_merge_target": "into",
+    "lead_broker_required": "lead_broker",
+    "bad_lead_broker": "lead_broker",
+}
+
+
+def _decide(
+    request: HttpRequest, submission_id: int, decide: Any, done: str, name: str
+) -> HttpResponse:
     user = _user(request)
     submission = selectors.submission_get_for_user(user=user, submission_id=submission_id)
+    page = reverse("triage-detail", args=[submission.pk])
     try:
         decide(user, submission)
     except DomainError as exc:
-        report_domain_error(request, exc)
-    else:
-        messages.success(request, done)
-    return redirect("triage-detail", submission_id=submission.pk)
+        field = FIELD_OF_CODE.get(exc.code)
+        if field is None:
+            report_domain_error(request, exc)
+            return redirect(page)
+        # Back at the form, with what was typed and the refusal at its field.
+        stash_form(request, page, name, errors={field: [exc.message]})
+        messages.error(request, _("未完成：请按表单中的提示修改。"), extra_tags=panel_tags(name))
+        return redirect(f"{page}#{name}")
+    messages.success(request, done)
+    return redirect(page)
 
 
 def _int(raw: str | None) -> int | None:
@@ -179,7 +212,7 @@ def triage_accept(request: HttpRequest, submission_id: int) -> HttpResponse:
         )
 
     done = _("已受理并录入库中。") + (_("已为主办经纪人开立项目。") if open_deal else "")
-    return _decide(request, submission_id, decide, done)
+    return _decide(request, submission_id, decide, done, "accept")
 
 
 @login_required
@@ -190,7 +223,7 @@ def triage_merge(request: HttpRequest, submission_id: int) -> HttpResponse:
     def decide(user: User, submission: Submission) -> None:
         services.submission_merge(actor=user, submission=submission, into=into)
 
-    return _decide(request, submission_id, decide, _("已并入已有记录。"))
+    return _decide(request, submission_id, decide, _("已并入已有记录。"), "merge")
 
 
 @login_required
@@ -201,4 +234,4 @@ def triage_decline(request: HttpRequest, submission_id: int) -> HttpResponse:
     def decide(user: User, submission: Submission) -> None:
         services.submission_decline(actor=user, submission=submission, reason=reason)
 
-    return _decide(request, submission_id, decide, _("已不予受理，原因已发送给提交人。"))
+    return _decide(request, submission_id, decide, _("已不予受理，原因已发送给提交人。"), "decline")

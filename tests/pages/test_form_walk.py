@@ -14,14 +14,17 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from deals.models import DealState
+from intake.models import Submission
 from payments.services import payment_record
 from rewards.services import policy_create, reward_approve, reward_compute
 from tests.factories import AdminFactory, DealFactory, DemandFactory
 from tests.factories_contracts import ContractFactory, register_deal, sign_contract
 from tests.followup.support import registered_deal
 from tests.helpers import walk_to
+from tests.intake.conftest import good_need
 from tests.pages.test_contract_panel import draft_data
 from tests.pages.test_deal_forms import field_errors
 
@@ -155,6 +158,24 @@ def public_need(people: dict[str, Any]) -> tuple[str, dict[str, str]]:
     }
 
 
+def _submission() -> int:
+    response = APIClient().post("/api/v1/public/needs/", good_need(), format="json")
+    assert response.status_code == 201, response.content
+    return Submission.objects.latest("id").pk
+
+
+def triage_decline(people: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    return f"/triage/{_submission()}/decline/", {"reason": "   "}
+
+
+def triage_merge(people: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    return f"/triage/{_submission()}/merge/", {"into": "987654"}
+
+
+def triage_accept(people: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    return f"/triage/{_submission()}/accept/", {"open_deal": "on", "lead_broker": ""}
+
+
 CASES = {
     "activity": Case("broker", activity, {"location", "participants"}, ["对方关心模具寿命"]),
     "move request": Case("broker", move_request, {"lost_reason_code"}, ["企业暂停"]),
@@ -172,6 +193,9 @@ CASES = {
     "reward pay": Case("finance", reward_pay, {"paid_on"}, ["PZ-0001"]),
     "payment reverse": Case("broker", payment_reverse, {"reason"}, []),
     "public need": Case("", public_need, {"title", "phone", "consent"}, ["模具冷却不均"]),
+    "triage decline": Case("supervisor", triage_decline, {"reason"}, []),
+    "triage merge": Case("supervisor", triage_merge, {"into"}, ['value="987654"']),
+    "triage accept": Case("supervisor", triage_accept, {"lead_broker"}, ['id="open_deal" checked']),
 }
 
 

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,9 +25,18 @@ from challenges import permissions, selectors, services
 from challenges.api import PROPOSAL_LIMIT, serve_attachment
 from challenges.forms import AwardForm, CloseForm, ExpertSearchForm, ProposalForm, PublishForm
 from challenges.models import Challenge, ChallengeStatus, Proposal
-from common.exceptions import DomainError
+from common.exceptions import DomainError, ValidationFailed
 from common.honeypot import is_bot
-from common.pages import login_required
+from common.pages import (
+    bind,
+    login_required,
+    panel_tags,
+    pop_stashed_form,
+    refusal_errors,
+    report_invalid_form,
+    stash_form,
+    stashed_errors,
+)
 from deals.models import Deal
 
 PROPOSER_REFS = "proposer_refs"
@@ -180,6 +190,7 @@ def _managed(request: HttpRequest, challenge_id: int) -> Challenge:
 def manage_detail(request: HttpRequest, challenge_id: int) -> HttpResponse:
     user = _user(request)
     challenge = _managed(request, challenge_id)
+    stashed, typed = pop_stashed_form(request)
     panel = selectors.panel_experts(challenge)
     on_panel = {e.pk for e in panel}
     candidates = []
@@ -205,7 +216,9 @@ def manage_detail(request: HttpRequest, challenge_id: int) -> HttpResponse:
         "judging": selectors.judging_started(challenge),
         "may_award": permissions.may_award_challenge(user, challenge),
         "history": selectors.challenge_history(challenge),
-        "close_form": CloseForm(),
+        "close_form": bind(CloseForm(typed), stashed_errors(typed))
+        if stashed == "close"
+        else CloseForm(),
     }
     return render(request, "challenges/manage_detail.html", context)
 
@@ -256,15 +269,26 @@ def manage_award(request: HttpRequest, challenge_id: int) -> HttpResponse:
 def manage_close(request: HttpRequest, challenge_id: int) -> HttpResponse:
     user = _user(request)
     challenge = _managed(request, challenge_id)
+    page = reverse("challenge-manage", args=[challenge.pk])
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        # The reason goes to every proposer: what was typed comes back with its error.
+        stash_form(request, page, "close")
+        report_invalid_form(request, form, "close")
+        return redirect(f"{page}#close")
     try:
         services.challenge_close(
-            actor=user, challenge=challenge, reason=request.POST.get("reason", "")
+            actor=user, challenge=challenge, reason=form.cleaned_data["reason"]
         )
+    except ValidationFailed as exc:
+        stash_form(request, page, "close", errors=refusal_errors(exc))
+        messages.error(request, _("未完成：请按表单中的提示修改。"), extra_tags=panel_tags("close"))
+        return redirect(f"{page}#close")
     except DomainError as exc:
         _report(request, exc)
     else:
         messages.success(request, _("榜单已关闭，已通知全部揭榜单位。"))
-    return redirect("challenge-manage", challenge_id=challenge.pk)
+    return redirect(page)
 
 
 @login_required

@@ -20,6 +20,7 @@ from deals.models import DealState
 from intake.models import Submission
 from payments.services import payment_record
 from rewards.services import policy_create, reward_approve, reward_compute
+from tests.challenges.conftest import publish
 from tests.factories import AdminFactory, DealFactory, DemandFactory
 from tests.factories_contracts import ContractFactory, register_deal, sign_contract
 from tests.followup.support import registered_deal
@@ -176,6 +177,11 @@ def triage_accept(people: dict[str, Any]) -> tuple[str, dict[str, str]]:
     return f"/triage/{_submission()}/accept/", {"open_deal": "on", "lead_broker": ""}
 
 
+def challenge_close(people: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    challenge = publish(people["supervisor"], DemandFactory())
+    return f"/challenges/manage/{challenge.pk}/close/", {"reason": "  "}
+
+
 CASES = {
     "activity": Case("broker", activity, {"location", "participants"}, ["对方关心模具寿命"]),
     "move request": Case("broker", move_request, {"lost_reason_code"}, ["企业暂停"]),
@@ -193,6 +199,7 @@ CASES = {
     "reward pay": Case("finance", reward_pay, {"paid_on"}, ["PZ-0001"]),
     "payment reverse": Case("broker", payment_reverse, {"reason"}, []),
     "public need": Case("", public_need, {"title", "phone", "consent"}, ["模具冷却不均"]),
+    "challenge close": Case("supervisor", challenge_close, {"reason"}, []),
     "triage decline": Case("supervisor", triage_decline, {"reason"}, []),
     "triage merge": Case("supervisor", triage_merge, {"into"}, ['value="987654"']),
     "triage accept": Case("supervisor", triage_accept, {"lead_broker"}, ['id="open_deal" checked']),

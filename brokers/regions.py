@@ -124,7 +124,7 @@ def resolve_region(value: str) -> str:
     if len(candidates) == 1:
         return candidates[0].code
     if candidates:
-        listed = "、".join(f"{r.full_name}（{r.code}）" for r in candidates[:10])
+        listed = _("、").join(f"{r.full_name}（{r.code}）" for r in candidates[:10])
         raise ValidationFailed(
             _("地区“%(value)s”不止一个：%(candidates)s。请写上所在的市或省，或填写 6 位代码。")
             % {"value": value[:50], "candidates": listed},

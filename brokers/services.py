@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from brokers import permissions
 from brokers.models import BrokerProfile, Organisation, Role, User
@@ -52,7 +53,7 @@ def user_create(
     )
     user.set_password(password)
     user._history_user = actor  # type: ignore[attr-defined]
-    user._change_reason = "用户创建"  # type: ignore[attr-defined]
+    user._change_reason = gettext_noop("用户创建")  # type: ignore[attr-defined]
     user.save()
     if role == Role.BROKER:
         BrokerProfile.objects.create(user=user, region_code=region_code)

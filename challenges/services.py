@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from brokers.industries import resolve_industry
 from brokers.models import Role, User
@@ -49,6 +50,7 @@ from challenges.selectors import (
 )
 from common.exceptions import Conflict, NotAllowed, ValidationFailed
 from common.files import PDF_AND_OFFICE, CheckedFile, check_uploads
+from common.language import written_in_chinese
 from common.tasks import enqueue_on_commit
 from deals import services as deal_services
 from deals.models import AchievementKind, Deal, Demand
@@ -255,7 +257,7 @@ def expert_create(*, actor: User, username: str = "", password: str = "", **fiel
             display_name=expert.name,
             email=expert.email,
         )
-    _stamp(expert, actor, "加入专家库")
+    _stamp(expert, actor, gettext_noop("加入专家库"))
     expert.save()
     return expert
 
@@ -295,7 +297,7 @@ def experts_import(*, actor: User, upload: Any) -> dict[str, Any]:
     if missing:
         raise ValidationFailed(
             _("表头缺少列：%(cols)s。")
-            % {"cols": "、".join(EXPERT_COLUMNS[f][1] for f in missing)},
+            % {"cols": _("、").join(EXPERT_COLUMNS[f][1] for f in missing)},
             code="missing_columns",
         )
     created = updated = 0
@@ -328,7 +330,7 @@ def experts_import(*, actor: User, upload: Any) -> dict[str, Any]:
                 for key, value in clean.items():
                     setattr(expert, key, value)
                 expert.full_clean(exclude=["user"])
-                _stamp(expert, actor, "专家库导入")
+                _stamp(expert, actor, gettext_noop("专家库导入"))
                 expert.save()
         except ValidationFailed as exc:
             errors.append({"row": number, "message": exc.message})
@@ -336,7 +338,7 @@ def experts_import(*, actor: User, upload: Any) -> dict[str, Any]:
             messages = getattr(exc, "messages", None)
             if messages is None:
                 raise
-            errors.append({"row": number, "message": "；".join(messages)})
+            errors.append({"row": number, "message": _("；").join(messages)})
     return {"created": created, "updated": updated, "errors": errors}
 
 
@@ -380,7 +382,7 @@ def challenge_publish(
         panel_size=size,
         published_by=actor,
     )
-    _stamp(challenge, actor, "发布榜单")
+    _stamp(challenge, actor, gettext_noop("发布榜单"))
     challenge.save()
     return challenge
 
@@ -429,7 +431,7 @@ def proposal_submit(
             )
         proposal = Proposal(challenge=locked, reference=_new_reference(), **fields)
         proposal.full_clean(exclude=["challenge", "achievement"])
-        _stamp(proposal, None, "提交揭榜方案")
+        _stamp(proposal, None, gettext_noop("提交揭榜方案"))
         proposal.save()
         for item in checked:
             Attachment.objects.create(
@@ -488,13 +490,13 @@ def panel_invite(
     reasons = [r for expert in experts for r in proposal_conflict_reasons(expert, challenge)]
     if reasons:
         raise ConflictOfInterest(
-            _("有专家存在利益关联，不能邀请：%(reasons)s") % {"reasons": "；".join(reasons)},
+            _("有专家存在利益关联，不能邀请：%(reasons)s") % {"reasons": _("；").join(reasons)},
             blockers=reasons,
         )
     unavailable = [str(e) for e in experts if not e.available]
     if unavailable:
         raise Conflict(
-            _("以下专家目前不接受邀请：%(names)s。") % {"names": "、".join(unavailable)},
+            _("以下专家目前不接受邀请：%(names)s。") % {"names": _("、").join(unavailable)},
             code="expert_unavailable",
         )
     out = []
@@ -502,7 +504,7 @@ def panel_invite(
         invitation = Invitation.objects.filter(challenge=challenge, expert=expert).first()
         if invitation is None:
             invitation = Invitation(expert=expert, challenge=challenge, invited_by=actor)
-            _stamp(invitation, actor, "邀请评审专家")
+            _stamp(invitation, actor, gettext_noop("邀请评审专家"))
             invitation.save()
             _tell_invited(
                 invitation, _("您受邀评审揭榜挂帅“%(title)s”。") % {"title": challenge.title}
@@ -525,7 +527,7 @@ def deal_invite_experts(*, actor: User, deal: Deal, experts: Iterable[Expert]) -
     reasons = [r for expert in experts for r in deal_conflict_reasons(expert, deal)]
     if reasons:
         raise ConflictOfInterest(
-            _("有专家存在利益关联，不能邀请：%(reasons)s") % {"reasons": "；".join(reasons)},
+            _("有专家存在利益关联，不能邀请：%(reasons)s") % {"reasons": _("；").join(reasons)},
             blockers=reasons,
         )
     out = []
@@ -533,7 +535,7 @@ def deal_invite_experts(*, actor: User, deal: Deal, experts: Iterable[Expert]) -
         invitation = Invitation.objects.filter(deal=deal, expert=expert).first()
         if invitation is None:
             invitation = Invitation(expert=expert, deal=deal, invited_by=actor)
-            _stamp(invitation, actor, "邀请专家评审匹配")
+            _stamp(invitation, actor, gettext_noop("邀请专家评审匹配"))
             invitation.save()
             _tell_invited(
                 invitation, _("您受邀评审项目“%(title)s”的成果匹配。") % {"title": deal.title}
@@ -554,8 +556,8 @@ def _scores(raw: Any, names: list[str]) -> dict[str, int]:
         raise ValidationFailed(
             _("请为每条标准打分（%(names)s）%(unknown)s。")
             % {
-                "names": "、".join(names),
-                "unknown": (_("；没有这些标准：%s") % "、".join(unknown)) if unknown else "",
+                "names": _("、").join(names),
+                "unknown": (_("；没有这些标准：%s") % _("、").join(unknown)) if unknown else "",
             },
             code="bad_scores",
         )
@@ -612,7 +614,7 @@ def review_submit(
             )
         reasons = proposal_conflict_reasons(expert, challenge, proposals=[proposal])
         if reasons:
-            raise ConflictOfInterest("；".join(reasons), blockers=reasons)
+            raise ConflictOfInterest(_("；").join(reasons), blockers=reasons)
         clean = _scores(scores, [c["name"] for c in challenge.criteria])
         review = Review.objects.filter(expert=expert, proposal=proposal).first()
         review = review or Review(expert=expert, proposal=proposal)
@@ -626,7 +628,11 @@ def review_submit(
         review = review or Review(expert=expert, deal=deal)
     review.scores = clean
     review.opinion = text
-    _stamp(review, actor, "提交评审意见" if review.pk is None else "修改评审意见")
+    _stamp(
+        review,
+        actor,
+        gettext_noop("提交评审意见") if review.pk is None else gettext_noop("修改评审意见"),
+    )
     try:
         with transaction.atomic():
             review.save()
@@ -697,7 +703,7 @@ def challenge_award(
         other.outcome = ProposalOutcome.WON if other.pk == proposal.pk else ProposalOutcome.NOT_WON
         if other.pk == proposal.pk:
             other.achievement = achievement
-        _stamp(other, actor, "揭榜结果")
+        _stamp(other, actor, gettext_noop("揭榜结果"))
         other.save()
     challenge.status = ChallengeStatus.AWARDED
     challenge.winner = proposal
@@ -719,7 +725,7 @@ def challenge_close(*, actor: User, challenge: Challenge, reason: Any) -> Challe
     text = plain_text(reason, _("关闭原因"), max_length=5000)
     for proposal in challenge.proposals.select_for_update():
         proposal.outcome = ProposalOutcome.CLOSED
-        _stamp(proposal, actor, "榜单关闭")
+        _stamp(proposal, actor, gettext_noop("榜单关闭"))
         proposal.save()
     challenge.status = ChallengeStatus.CLOSED
     challenge.close_reason = text
@@ -731,6 +737,7 @@ def challenge_close(*, actor: User, challenge: Challenge, reason: Any) -> Challe
     return challenge
 
 
+@written_in_chinese
 def proposers_notify(*, challenge_id: int) -> int:
     """E-mail every proposer of a decided challenge its outcome, once each (idempotent).
     Returns how many were told now."""

@@ -325,7 +325,7 @@ class RegistrationForm(forms.Form):
         if not number.isascii() or not number.isdigit() or len(number) not in lengths:
             raise forms.ValidationError(
                 _("登记编号应为 %(lengths)s 位数字（由登记机构出具）。")
-                % {"lengths": " 或 ".join(map(str, lengths))}
+                % {"lengths": _(" 或 ").join(map(str, lengths))}
             )
         return number
 

@@ -8,6 +8,8 @@ constraint), so "the deal's contract" is a single indexed lookup.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -28,27 +30,27 @@ class ContractType(models.TextChoices):
 
 # The kinds of each type, as the registration rules classify them. Data, not code: the API, the
 # templates and the validation read this table.
-SUBTYPES: dict[str, dict[str, str]] = {
-    ContractType.DEVELOPMENT: {"commissioned": "委托开发", "cooperative": "合作开发"},
+SUBTYPES: dict[str, dict[str, Any]] = {
+    ContractType.DEVELOPMENT: {"commissioned": _("委托开发"), "cooperative": _("合作开发")},
     ContractType.TRANSFER: {
-        "patent_right": "专利权转让",
-        "patent_application_right": "专利申请权转让",
-        "know_how": "技术秘密转让",
-        "other": "其他技术转让",
+        "patent_right": _("专利权转让"),
+        "patent_application_right": _("专利申请权转让"),
+        "know_how": _("技术秘密转让"),
+        "other": _("其他技术转让"),
     },
     ContractType.LICENSE: {
-        "exclusive_patent": "专利实施许可（独占）",
-        "sole_patent": "专利实施许可（排他）",
-        "ordinary_patent": "专利实施许可（普通）",
-        "exclusive_know_how": "技术秘密使用许可（独占）",
-        "sole_know_how": "技术秘密使用许可（排他）",
-        "ordinary_know_how": "技术秘密使用许可（普通）",
+        "exclusive_patent": _("专利实施许可（独占）"),
+        "sole_patent": _("专利实施许可（排他）"),
+        "ordinary_patent": _("专利实施许可（普通）"),
+        "exclusive_know_how": _("技术秘密使用许可（独占）"),
+        "sole_know_how": _("技术秘密使用许可（排他）"),
+        "ordinary_know_how": _("技术秘密使用许可（普通）"),
     },
-    ContractType.CONSULTING: {"consulting": "技术咨询"},
+    ContractType.CONSULTING: {"consulting": _("技术咨询")},
     ContractType.SERVICE: {
-        "service": "技术服务",
-        "training": "技术培训",
-        "brokerage": "技术中介",
+        "service": _("技术服务"),
+        "training": _("技术培训"),
+        "brokerage": _("技术中介"),
     },
 }
 
@@ -163,7 +165,7 @@ class Contract(ConcurrentTransitionMixin, models.Model):
 
     @property
     def subtype_label(self) -> str:
-        return SUBTYPES.get(self.contract_type, {}).get(self.subtype, self.subtype)
+        return str(SUBTYPES.get(self.contract_type, {}).get(self.subtype, self.subtype))
 
     @property
     def is_editable(self) -> bool:

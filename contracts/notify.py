@@ -7,12 +7,14 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from common.language import written_in_chinese
 from contracts.models import ContractDocument, DocumentStatus
 from deals.models import DealBroker
 from notifications import kinds
 from notifications.services import notify
 
 
+@written_in_chinese
 def document_saved(sender: Any, instance: ContractDocument, **kwargs: Any) -> None:
     if instance.status != DocumentStatus.FAILED:
         return

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from brokers.models import User
+from common.language import stored_text
 from contracts.models import (
     Contract,
     ContractAttachment,
@@ -154,7 +155,7 @@ def deal_history_events(deal: Deal) -> list[dict[str, object]]:
             (
                 "registration",
                 r,
-                f"{r.registration_number} · {'已撤销' if r.cancelled_at else '有效'}",
+                f"{r.registration_number} · {_('已撤销') if r.cancelled_at else _('有效')}",
             )
             for r in ExchangeRegistration.history.filter(contract_id__in=versions).select_related(
                 "history_user"
@@ -174,7 +175,7 @@ def deal_history_events(deal: Deal) -> list[dict[str, object]]:
     }
     for kind, row, summary in rows:
         user = row.history_user
-        reason = row.history_change_reason or ""
+        reason = stored_text(row.history_change_reason or "")
         events.append(
             {
                 "at": row.history_date,
@@ -185,7 +186,9 @@ def deal_history_events(deal: Deal) -> list[dict[str, object]]:
                 "label": labels[kind],
                 "from_state": None,
                 "to_state": None,
-                "comment": f"{reason}（{summary}）" if reason else summary,
+                "comment": _("%(reason)s（%(summary)s）") % {"reason": reason, "summary": summary}
+                if reason
+                else summary,
             }
         )
     return events

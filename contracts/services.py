@@ -16,6 +16,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from brokers.models import BrokerProfile, User
 from brokers.regions import region_name
@@ -173,7 +174,7 @@ def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
         raise Conflict(_("项目已结束，不能再起草合同。"), code="deal_closed")
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ValidationFailed(_("未知字段：%(f)s。") % {"f": "、".join(unknown)})
+        raise ValidationFailed(_("未知字段：%(f)s。") % {"f": _("、").join(unknown)})
     if Contract.objects.filter(deal=deal, is_current=True).exists():
         raise Conflict(
             _("本项目已有合同：请修改现有草稿，或对已签署的合同创建新版本。"),
@@ -193,7 +194,7 @@ def contract_create(*, deal: Deal, actor: User, **fields: Any) -> Contract:
         **cleaned,
     )
     contract.clauses = _merge_clauses(draft=contract, given=given, stored={}, stored_defaults={})
-    stamp(contract, actor, "起草合同")
+    stamp(contract, actor, gettext_noop("起草合同"))
     contract.save()
     return contract
 
@@ -209,14 +210,14 @@ def contract_assert_editable(contract: Contract) -> None:
 
 @transaction.atomic
 def contract_update(
-    *, contract: Contract, actor: User, reason: str = "修改合同草稿", **fields: Any
+    *, contract: Contract, actor: User, reason: str = gettext_noop("修改合同草稿"), **fields: Any
 ) -> Contract:
     contract = _lock_contract(contract.pk)
     permissions.may_edit_contract.require(actor, contract.deal)
     contract_assert_editable(contract)
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
-        raise ValidationFailed(_("未知字段：%(f)s。") % {"f": "、".join(unknown)})
+        raise ValidationFailed(_("未知字段：%(f)s。") % {"f": _("、").join(unknown)})
     merged = {key: getattr(contract, key) for key in EDITABLE_FIELDS}
     merged.update(fields)
     cleaned = _clean(merged)
@@ -266,7 +267,7 @@ def contract_sign(*, contract: Contract, actor: User, signed_on: Any) -> Contrac
     missing = _patent_missing(contract)
     if missing:
         raise ValidationFailed(
-            _("patent: 专利合同签署前请填写专利的%(fields)s。") % {"fields": "、".join(missing)},
+            _("patent: 专利合同签署前请填写专利的%(fields)s。") % {"fields": _("、").join(missing)},
             code="patent_incomplete",
         )
     contract.intermediary = intermediary_block(contract.deal)
@@ -275,7 +276,7 @@ def contract_sign(*, contract: Contract, actor: User, signed_on: Any) -> Contrac
     contract.signed_by = actor
     contract.signed_at = timezone.now()
     contract.revision += 1
-    stamp(contract, actor, "合同签署")
+    stamp(contract, actor, gettext_noop("合同签署"))
     contract.save()
     document_request(contract=contract, actor=actor)
     return contract
@@ -396,7 +397,7 @@ def document_request(*, contract: Contract, actor: User | None) -> ContractDocum
         template_version=TEMPLATE_VERSION,
         created_by=actor,
     )
-    stamp(document, actor, "请求生成合同文本")
+    stamp(document, actor, gettext_noop("请求生成合同文本"))
     document.save()
     document_id = document.pk
     enqueue_on_commit(render_contract_document, document_id)
@@ -458,7 +459,7 @@ def document_render(*, document_id: int) -> ContractDocument:
         document.error = ""
         document.rendered_at = timezone.now()
         document.attempts += 1
-        stamp(document, None, "合同文本已生成")
+        stamp(document, None, gettext_noop("合同文本已生成"))
         document.save()
     return document
 
@@ -478,7 +479,7 @@ def _document_fail(document_id: int, message: str) -> ContractDocument:
         document.status = DocumentStatus.FAILED
         document.error = message[:5000]
         document.attempts += 1
-        stamp(document, None, "合同文本生成失败")
+        stamp(document, None, gettext_noop("合同文本生成失败"))
         document.save()
     logger.warning("contract document %s failed: %s", document_id, message)
     return document
@@ -546,7 +547,7 @@ def registration_record(
         certificate_number=certificate,
         recorded_by=actor,
     )
-    stamp(registration, actor, "录入合同登记")
+    stamp(registration, actor, gettext_noop("录入合同登记"))
     try:
         with transaction.atomic():
             registration.save()
@@ -556,7 +557,7 @@ def registration_record(
             code="registration_number_taken",
         ) from exc
     contract.register()
-    stamp(contract, actor, "合同已登记")
+    stamp(contract, actor, gettext_noop("合同已登记"))
     contract.save()
     if checked is not None:
         _attachment_save(
@@ -616,7 +617,7 @@ def attachment_add(
     if kind not in AttachmentKind.values:
         raise ValidationFailed(
             _("kind: 附件类型应为：%(kinds)s。")
-            % {"kinds": "、".join(f"{k.value}（{k.label}）" for k in AttachmentKind)},
+            % {"kinds": _("、").join(f"{k.value}（{k.label}）" for k in AttachmentKind)},
             code="invalid_kind",
         )
     note = v.text(note, "note", max_length=200, required=False)

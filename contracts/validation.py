@@ -87,7 +87,7 @@ def party(value: Any, field: str) -> dict[str, str]:
         raise _fail(
             field,
             _("未知字段 %(unknown)s；可用字段：%(known)s。")
-            % {"unknown": "、".join(unknown)[:200], "known": "、".join(PARTY_FIELDS)},
+            % {"unknown": _("、").join(unknown)[:200], "known": _("、").join(PARTY_FIELDS)},
         )
     out: dict[str, str] = {}
     for key in PARTY_FIELDS:
@@ -108,7 +108,7 @@ def type_and_subtype(contract_type: Any, subtype: Any) -> tuple[str, str]:
     if contract_type not in ContractType.values:
         raise _fail(
             "contract_type",
-            _("合同类型应为：%(types)s。") % {"types": "、".join(ContractType.values)},
+            _("合同类型应为：%(types)s。") % {"types": _("、").join(ContractType.values)},
         )
     kinds = SUBTYPES[contract_type]
     if subtype not in kinds:
@@ -117,7 +117,7 @@ def type_and_subtype(contract_type: Any, subtype: Any) -> tuple[str, str]:
             _("%(type)s合同的子类应为：%(kinds)s。")
             % {
                 "type": ContractType(contract_type).label,
-                "kinds": "、".join(f"{k}（{v}）" for k, v in kinds.items()),
+                "kinds": _("、").join(f"{k}（{v}）" for k, v in kinds.items()),
             },
         )
     return contract_type, subtype
@@ -135,7 +135,7 @@ def clauses(value: Any, contract_type: str) -> dict[str, str | None]:
         raise _fail(
             "clauses",
             _("该类型合同没有条款 %(unknown)s；可用条款：%(known)s。")
-            % {"unknown": "、".join(map(str, unknown))[:200], "known": "、".join(known)},
+            % {"unknown": _("、").join(map(str, unknown))[:200], "known": _("、").join(known)},
         )
     return {
         key: None
@@ -157,7 +157,7 @@ def patent(value: Any) -> dict[str, str]:
         raise _fail(
             "patent",
             _("未知字段 %(unknown)s；可用字段：%(known)s。")
-            % {"unknown": "、".join(map(str, unknown))[:200], "known": "、".join(known)},
+            % {"unknown": _("、").join(map(str, unknown))[:200], "known": _("、").join(known)},
         )
     out = {}
     for key in known:
@@ -174,7 +174,7 @@ def payment(mode: Any, schedule: Any, amount: Decimal) -> tuple[str, list[dict[s
     if mode not in PaymentMode.values:
         raise _fail(
             "payment_mode",
-            _("支付方式应为：%(modes)s。") % {"modes": "、".join(PaymentMode.values)},
+            _("支付方式应为：%(modes)s。") % {"modes": _("、").join(PaymentMode.values)},
         )
     if schedule in (None, ""):
         schedule = []

@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
@@ -388,7 +388,10 @@ def contract_clauses(request: AuthedHttpRequest, contract_id: int) -> HttpRespon
                     return redirect(reverse("contract-clauses", args=[new.pk]) + "#clauses")
                 if changed:
                     services.contract_update(
-                        contract=contract, actor=user, reason="修改合同条款", clauses=changed
+                        contract=contract,
+                        actor=user,
+                        reason=gettext_noop("修改合同条款"),
+                        clauses=changed,
                     )
                 messages.success(
                     request,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from brokers.models import Role, User
 from common import workdays
+from common.language import written_in_chinese
 from deals import budgets
 from deals.models import (
     ACTIVE_STATES,
@@ -75,6 +76,7 @@ def request_id_of(key: str) -> int | None:
     return int(number) if head == "request" and tail == "decided" and number.isdigit() else None
 
 
+@written_in_chinese
 def request_saved(sender: Any, instance: TransitionRequest, created: bool, **kwargs: Any) -> None:
     deal = instance.deal
     target = DealState(instance.target).label
@@ -144,6 +146,7 @@ def _supervisors_by_org(org_ids: Iterable[int]) -> dict[int, list[int]]:
     return found
 
 
+@written_in_chinese
 def escalations_announce(escalations: list[Escalation]) -> None:
     """New escalations become notifications of the organisation's supervisors."""
     if not escalations:
@@ -175,6 +178,7 @@ def escalations_announce(escalations: list[Escalation]) -> None:
     notify_many(items)
 
 
+@written_in_chinese
 def budget_warnings(now: dt.datetime) -> int:
     """Deals whose running stage has used 80% of its budget: tell their brokers, once."""
     candidates = list(
@@ -231,6 +235,7 @@ def budget_warnings(now: dt.datetime) -> int:
 DOUBLE_BROKERING = "double_brokering"
 
 
+@written_in_chinese
 def conflicts_announce(conflicts: Iterable[Any]) -> None:
     """A new double-brokering warning → the supervisors of both deals' organisations, after
     commit, once per warning and side. Each side is told the other deal's title and

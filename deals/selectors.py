@@ -9,8 +9,10 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brokers.models import Role, User
+from common.language import stored_text
 from deals.extensions import with_deal_fields
 from deals.models import (
     ACTIVE_STATES,
@@ -200,7 +202,7 @@ def _deal_row_events(deal: Deal) -> list[dict[str, object]]:
     previous = None
     rows = deal.history.select_related("history_user").order_by("history_date", "history_id")  # type: ignore[attr-defined]
     for row in rows:
-        reason = row.history_change_reason or ""
+        reason = stored_text(row.history_change_reason or "")
         if previous is None:
             events.append(
                 _event(
@@ -315,7 +317,10 @@ def _activity_events(deal: Deal) -> list[dict[str, object]]:
             planned = row.status == ActivityStatus.PLANNED
             when = timezone.localtime(row.occurred_at).strftime("%Y-%m-%d %H:%M")
             comment = (
-                f"{kind}：{when}，{row.location}" if planned else f"{kind}：{row.minutes[:200]}"
+                _("%(kind)s：%(when)s，%(place)s")
+                % {"kind": kind, "when": when, "place": row.location}
+                if planned
+                else _("%(kind)s：%(minutes)s") % {"kind": kind, "minutes": row.minutes[:200]}
             )
             events.append(
                 _event(
@@ -331,19 +336,21 @@ def _activity_events(deal: Deal) -> list[dict[str, object]]:
                 ActivityStatus.CANCELLED: "activity_cancelled",
             }.get(row.status)
             if code:
-                text = row.minutes[:200] if code == "activity_held" else row.history_change_reason
-                events.append(
-                    _event(
-                        row.history_date, row.history_user, code, comment=f"{kind}：{text or ''}"
-                    )
+                text = (
+                    row.minutes[:200]
+                    if code == "activity_held"
+                    else stored_text(row.history_change_reason or "")
                 )
+                comment = _("%(kind)s：%(minutes)s") % {"kind": kind, "minutes": text or ""}
+                events.append(_event(row.history_date, row.history_user, code, comment=comment))
         elif row.history_type == "~" and row.history_change_reason == "补充纪要":
             events.append(
                 _event(
                     row.history_date,
                     row.history_user,
                     "activity_minutes",
-                    comment=f"{kind}：{row.minutes[:200]}",
+                    comment=_("%(kind)s：%(minutes)s")
+                    % {"kind": kind, "minutes": row.minutes[:200]},
                 )
             )
     return events
@@ -366,17 +373,17 @@ def _side_events(deal: Deal) -> list[dict[str, object]]:
             events.append(_event(pause.ended_at, pause.ended_by, "resumed", comment=""))
     broker_rows = DealBroker.history.filter(deal_id=deal.pk).select_related("history_user", "user")  # type: ignore[attr-defined]
     for row in broker_rows:
-        verb = {"+": "加入", "~": "调整为", "-": "移出"}[row.history_type]
-        share = f" {row.share}%" if row.history_type != "-" else ""
-        events.append(
-            _event(
-                row.history_date,
-                row.history_user,
-                "brokers_changed",
-                comment=f"{row.user}{verb}{share}"
-                + (f"（{row.history_change_reason}）" if row.history_change_reason else ""),
-            )
-        )
+        change = {
+            "+": _("%(user)s加入 %(share)s%%"),
+            "~": _("%(user)s调整为 %(share)s%%"),
+            "-": _("%(user)s移出"),
+        }[row.history_type] % {"user": row.user, "share": row.share}
+        if row.history_change_reason:
+            change = _("%(change)s（%(reason)s）") % {
+                "change": change,
+                "reason": stored_text(row.history_change_reason),
+            }
+        events.append(_event(row.history_date, row.history_user, "brokers_changed", comment=change))
     return events
 
 

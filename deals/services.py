@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_fsm import ConcurrentTransition
 
 from brokers.models import User
@@ -166,7 +167,9 @@ def _link_owner(achievement: Achievement, actor: User | None) -> None:
 
 
 @transaction.atomic
-def demand_create(*, actor: User | None, reason: str = "新建需求", **fields: Any) -> Demand:
+def demand_create(
+    *, actor: User | None, reason: str = gettext_noop("新建需求"), **fields: Any
+) -> Demand:
     """`actor` None: the public submission form and imports."""
     if actor is not None:
         permissions.may_write_catalogue.require(actor)
@@ -181,7 +184,7 @@ def demand_create(*, actor: User | None, reason: str = "新建需求", **fields:
 
 @transaction.atomic
 def demand_update(
-    *, demand: Demand, actor: User, reason: str = "修改需求", **fields: Any
+    *, demand: Demand, actor: User, reason: str = gettext_noop("修改需求"), **fields: Any
 ) -> Demand:
     permissions.may_edit_catalogue_record.require(actor, demand)
     changed = {k: v for k, v in fields.items() if getattr(demand, k) != v}
@@ -203,7 +206,7 @@ def demand_update(
 
 @transaction.atomic
 def achievement_create(
-    *, actor: User | None, reason: str = "新建成果", **fields: Any
+    *, actor: User | None, reason: str = gettext_noop("新建成果"), **fields: Any
 ) -> Achievement:
     if actor is not None:
         permissions.may_write_catalogue.require(actor)
@@ -218,7 +221,7 @@ def achievement_create(
 
 @transaction.atomic
 def achievement_update(
-    *, achievement: Achievement, actor: User, reason: str = "修改成果", **fields: Any
+    *, achievement: Achievement, actor: User, reason: str = gettext_noop("修改成果"), **fields: Any
 ) -> Achievement:
     permissions.may_edit_catalogue_record.require(actor, achievement)
     changed = {k: v for k, v in fields.items() if getattr(achievement, k) != v}
@@ -265,10 +268,10 @@ def deal_create(
         state_entered_at=now,
         due_at=stage_due_at(DealState.INTAKE, now),
     )
-    _stamp(deal, actor, "创建项目")
+    _stamp(deal, actor, gettext_noop("创建项目"))
     deal.save()
     link = DealBroker(deal=deal, user=lead_broker, share=HUNDRED)
-    _stamp(link, actor, "主办经纪人")
+    _stamp(link, actor, gettext_noop("主办经纪人"))
     link.save()
     conflicts_detect(deal)
     return deal
@@ -283,7 +286,7 @@ def _require_not_frozen(deal: Deal, what: str) -> None:
     if reasons:
         raise Conflict(
             _("%(reasons)s，不能再%(what)s；如确需更正，请先由主管撤销登记。")
-            % {"reasons": "、".join(reasons), "what": what},
+            % {"reasons": _("、").join(reasons), "what": what},
             code="deal_frozen",
         )
 
@@ -359,7 +362,7 @@ def deal_link_achievement(
     if DealAchievement.objects.filter(deal=deal, achievement=achievement).exists():
         raise ValidationFailed(_("该成果已关联到本项目。"), code="already_linked")
     link = DealAchievement(deal=deal, achievement=achievement, linked_by=actor, note=note)
-    _stamp(link, actor, "关联候选成果")
+    _stamp(link, actor, gettext_noop("关联候选成果"))
     try:
         with transaction.atomic():
             link.save()
@@ -383,7 +386,11 @@ def _parse_share(raw: Any) -> Decimal:
 
 @transaction.atomic
 def deal_set_brokers(
-    *, deal: Deal, actor: User, shares: Iterable[tuple[User, Any]], reason: str = "调整经纪人分成"
+    *,
+    deal: Deal,
+    actor: User,
+    shares: Iterable[tuple[User, Any]],
+    reason: str = gettext_noop("调整经纪人分成"),
 ) -> list[DealBroker]:
     """Replace the deal's brokers and shares. Shares sum to exactly 100; the lead stays on."""
     deal = _lock_deal(deal.pk)
@@ -502,7 +509,7 @@ def activity_log(
         location=location,
         created_by=actor,
     )
-    _stamp(activity, actor, "记录活动")
+    _stamp(activity, actor, gettext_noop("记录活动"))
     activity.save()
     return activity
 
@@ -681,7 +688,7 @@ def deal_request_transition(
     if target not in DealState.values:
         raise ValidationFailed(
             _("未知的目标阶段“%(target)s”。可选：%(states)s。")
-            % {"target": str(target)[:40], "states": "、".join(DealState.values)},
+            % {"target": str(target)[:40], "states": _("、").join(DealState.values)},
             code="unknown_target",
         )
     transition = transition_for(deal, target)
@@ -714,7 +721,7 @@ def deal_request_transition(
         lost_reason_code=lost_reason_code,
         requested_by=actor,
     )
-    _stamp(request, actor, comment or "申请阶段变更")
+    _stamp(request, actor, comment or gettext_noop("申请阶段变更"))
     try:
         with transaction.atomic():
             request.save()
@@ -770,7 +777,7 @@ def request_problems(*, kind: str | None, comment: str, lost_reason_code: str) -
 
 
 def _lost_reason_list() -> str:
-    return "、".join(f"{code}（{label}）" for code, label in lost_reason_choices())
+    return _("、").join(f"{code}（{label}）" for code, label in lost_reason_choices())
 
 
 def _lock_pending(request_id: int, actor: User) -> TransitionRequest:
@@ -827,7 +834,7 @@ def request_approve(*, request_id: int, actor: User, comment: str = "") -> Trans
             request.decided_at = now
             request.days_in_stage = days_between(stage_entered_at, now)
             request.decision_comment = comment
-            _stamp(request, actor, comment or "批准")
+            _stamp(request, actor, comment or gettext_noop("批准"))
             request.save()
             to_state, deal_id = deal.state, deal.pk
 
@@ -925,7 +932,7 @@ def request_withdraw(*, request_id: int, actor: User) -> TransitionRequest:
         raise AlreadyDecided(_("该申请已被处理，不能撤回。"), blockers=[])
     request.status = RequestStatus.WITHDRAWN
     request.decided_at = timezone.now()
-    _stamp(request, actor, "撤回申请")
+    _stamp(request, actor, gettext_noop("撤回申请"))
     request.save()
     return request
 
@@ -941,7 +948,7 @@ def deal_rename(*, deal: Deal, actor: User, title: str) -> Deal:
         raise ValidationFailed(_("项目名称不能为空。"))
     if title != deal.title:
         deal.title = title
-        _stamp(deal, actor, "修改项目名称")
+        _stamp(deal, actor, gettext_noop("修改项目名称"))
         deal.save()
     return deal
 

@@ -83,7 +83,7 @@ class MilestoneForm(FollowUpForm):
         ]
         if rewritten:
             self.run_rule(
-                rules.require_reason, reason=data.get("reason", ""), what="、".join(rewritten)
+                rules.require_reason, reason=data.get("reason", ""), what=_("、").join(rewritten)
             )
         return data
 

@@ -45,7 +45,7 @@ def not_in_future(value: dt.date | None, today: dt.date, field: str) -> None:
 
 def check_kind(kind: str) -> None:
     if kind not in MILESTONE_ORDER:
-        choices = "、".join(f"{value}（{label}）" for value, label in MilestoneKind.choices)
+        choices = _("、").join(f"{value}（{label}）" for value, label in MilestoneKind.choices)
         raise FollowUpInvalid(
             _("未知的里程碑：%(kind)s。可选：%(choices)s。") % {"kind": kind, "choices": choices},
             code="invalid",

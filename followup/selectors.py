@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from brokers.models import User
+from common.language import stored_text
 from contracts.models import Contract
 from contracts.selectors import contract_for_deal
 from deals.models import Deal, DealState
@@ -215,7 +216,10 @@ def follow_up_history(deal: Deal) -> list[dict[str, Any]]:
     for row in Visit.history.filter(deal_id=deal.pk).select_related("history_user"):
         events.append(_event("visit", row, f"{row.visited_on} {row.visitors}"))
     for row in Outcome.history.filter(deal_id=deal.pk).select_related("history_user"):
-        summary = f"{OutcomeResult(row.result).label}（{row.decided_on}）"
+        summary = _("%(result)s（%(date)s）") % {
+            "result": OutcomeResult(row.result).label,
+            "date": row.decided_on,
+        }
         events.append(_event("outcome", row, summary))
     events.sort(key=lambda e: (e["at"], e["id"]))
     return events
@@ -229,7 +233,7 @@ def _event(kind: str, row: Any, summary: str) -> dict[str, Any]:
         "event": kind,
         "change": {"+": "created", "~": "changed", "-": "deleted"}[row.history_type],
         "summary": summary,
-        "reason": row.history_change_reason or "",
+        "reason": stored_text(row.history_change_reason or ""),
     }
 
 
@@ -243,7 +247,10 @@ def deal_history_events(deal: Deal) -> list[dict[str, object]]:
             "label": str(_EVENT_LABELS[e["event"]]),
             "from_state": None,
             "to_state": None,
-            "comment": f"{e['reason']}（{e['summary']}）" if e["reason"] else e["summary"],
+            "comment": _("%(reason)s（%(summary)s）")
+            % {"reason": e["reason"], "summary": e["summary"]}
+            if e["reason"]
+            else e["summary"],
         }
         for e in follow_up_history(deal)
     ]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from brokers.models import User
 from common.history import stamp
@@ -90,7 +91,7 @@ def milestone_record(
             if old is not None and old != new
         ]
         if rewritten:
-            rules.require_reason(reason, "、".join(rewritten))
+            rules.require_reason(reason, _("、").join(rewritten))
         if milestone.pk and (new_planned, new_actual, new_note) == (
             milestone.planned_on,
             milestone.actual_on,
@@ -101,9 +102,9 @@ def milestone_record(
         milestone.actual_on = new_actual  # type: ignore[assignment]
         milestone.note = new_note
         milestone.updated_by = actor
-        label = MilestoneKind(kind).label
-        default = _("记录里程碑：%(kind)s") % {"kind": label}
-        stamp(milestone, actor, reason.strip() or default)
+        # Stored untranslated and shown in the reader's language (common.language.stored_text);
+        # the milestone's kind is in the history line's summary already.
+        stamp(milestone, actor, reason.strip() or gettext_noop("记录里程碑"))
         milestone.save()
         return milestone
 
@@ -127,7 +128,7 @@ def visit_log(
             notes=notes.strip(),
             created_by=actor,
         )
-        stamp(visit, actor, reason.strip() or _("记录回访"))
+        stamp(visit, actor, reason.strip() or gettext_noop("记录回访"))
         visit.save()
         return visit
 

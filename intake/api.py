@@ -108,7 +108,7 @@ class _PublicSubmitView(APIView):
             }
             body.update(errors_for_api(self.kind, form.errors))
             if "detail" in body and isinstance(body["detail"], list):
-                body["detail"] = "；".join(body["detail"])
+                body["detail"] = _("；").join(body["detail"])
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
         submission = receive(self.kind, form)
         return Response(

@@ -18,12 +18,14 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_fsm import ConcurrentTransition
 
 from brokers.models import Role, User
 from brokers.regions import region_name
 from common.exceptions import ConcurrentUpdate, ValidationFailed
 from common.history import stamp
+from common.language import in_chinese, written_in_chinese
 from common.tasks import enqueue_on_commit
 from deals import services as deal_services
 from deals.models import Achievement, Demand
@@ -129,23 +131,24 @@ def submission_receive(
     try:
         submission.full_clean(exclude=["status"])
     except DjangoValidationError as exc:  # the forms check all of it first; a direct caller may not
-        raise ValidationFailed("；".join(exc.messages)) from exc
-    stamp(submission, None, "公开征集提交")
+        raise ValidationFailed(_("；").join(exc.messages)) from exc
+    stamp(submission, None, gettext_noop("公开征集提交"))
     submission.save()
     from intake import tasks
 
     enqueue_on_commit(tasks.send_receipt, submission.pk)
     organisation_id = organisation.pk if organisation else None
-    notify(
-        recipients=lambda: supervisors_of(organisation_id) if organisation_id else _admins(),
-        kind=kinds.SUBMISSION_WAITING,
-        text=_("公开征集待分拣：%(kind)s“%(title)s”（%(ref)s，%(region)s）")
-        % {
+    with in_chinese():  # read later by the supervisors, whatever the submitter reads
+        text = _("公开征集待分拣：%(kind)s“%(title)s”（%(ref)s，%(region)s）") % {
             "kind": SubmissionKind(kind).label,
             "title": title[:80],
             "ref": submission.reference,
             "region": region_name(region),
-        },
+        }
+    notify(
+        recipients=lambda: supervisors_of(organisation_id) if organisation_id else _admins(),
+        kind=kinds.SUBMISSION_WAITING,
+        text=text,
         key=f"submission-waiting:{submission.pk}",
         url=_triage_url(submission),
     )
@@ -368,6 +371,7 @@ def _mail(submission: Submission, subject: str, body: str) -> bool:
     return True
 
 
+@written_in_chinese
 def submission_send_receipt(*, submission_id: int) -> bool:
     """The receipt with the reference number, once (idempotent: the sweep may race the task)."""
     submission = Submission.objects.filter(pk=submission_id, receipt_sent_at__isnull=True).first()
@@ -396,6 +400,7 @@ def submission_send_receipt(*, submission_id: int) -> bool:
     )
 
 
+@written_in_chinese
 def submission_send_decision(*, submission_id: int) -> bool:
     """The triage result, once."""
     submission = (

@@ -13,6 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from django.utils.translation import gettext_noop
+
 FEN = Decimal("0.01")
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -23,7 +25,7 @@ MARGINAL = "marginal"
 MODES = (FLAT, BRACKET, MARGINAL)
 
 # Said in every explanation, so finance can defend the odd fen.
-ODD_FEN_RULE = (
+ODD_FEN_RULE = gettext_noop(
     "最大余额法：先按比例向下取整到分，剩余的分依次给小数部分最大的份额；"
     "小数部分相同时给分成比例较大者，再相同时给主办经纪人，再相同时给用户编号较小者。"
 )

@@ -10,13 +10,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from brokers.regions import region_name
 from rewards.engine import ODD_FEN_RULE
 
 BASIS_LABELS = {
-    "technology_amount": "技术交易额",
-    "contract_amount": "合同成交额",
-    "received_amount": "实际到账金额",
+    "technology_amount": gettext_noop("技术交易额"),
+    "contract_amount": gettext_noop("合同成交额"),
+    "received_amount": gettext_noop("实际到账金额"),
 }
 
 
@@ -37,72 +40,122 @@ def _pct(rate: str | Decimal) -> str:
 
 
 def explanation_text(explanation: dict[str, Any]) -> list[str]:
-    """The explanation as sentences (Chinese), in the order of the computation."""
+    """The explanation as sentences in the active language (the statement PDF asks for Chinese),
+    in the order of the computation."""
     if not explanation:
         return []
     if explanation.get("needs_policy"):
         region = explanation.get("region", "")
         return [
-            f"{region_name(region)}（{region}）在登记日 {explanation.get('registered_on')} "
-            "没有生效的奖励政策：请财务或管理员添加政策，添加后将自动重新核算。"
+            _(
+                "%(region)s（%(code)s）在登记日 %(date)s 没有生效的奖励政策："
+                "请财务或管理员添加政策，添加后将自动重新核算。"
+            )
+            % {
+                "region": region_name(region),
+                "code": region,
+                "date": explanation.get("registered_on"),
+            }
         ]
     lines: list[str] = []
     policy = explanation.get("policy", {})
     basis = explanation.get("basis", {})
-    label = BASIS_LABELS.get(basis.get("kind", ""), basis.get("kind", ""))
+    kind = basis.get("kind", "")
+    label = _(BASIS_LABELS[kind]) if kind in BASIS_LABELS else kind
     lines.append(
-        f"政策：{policy.get('name')}（{region_name(policy.get('region', ''))}，"
-        f"{policy.get('effective_from')} 起），登记日 {explanation.get('registered_on')}"
+        _("政策：%(name)s（%(region)s，%(start)s 起），登记日 %(date)s")
+        % {
+            "name": policy.get("name"),
+            "region": region_name(policy.get("region", "")),
+            "start": policy.get("effective_from"),
+            "date": explanation.get("registered_on"),
+        }
     )
     received = explanation.get("received")
     payment = explanation.get("payment")
     if received and payment:
-        ids = "、".join(f"#{i}" for i in received.get("payments", []))
+        ids = _("、").join(f"#{i}" for i in received.get("payments", []))
         lines.append(
-            f"本笔到账 #{payment['id']}：{payment['received_on']} 到账 {_yuan(payment['amount'])} 元"
-            f"（银行流水号 {payment['reference']}）；按到账累计计奖，累计到账 "
-            f"{_yuan(received['cumulative'])} 元（到账 {ids}）"
+            _(
+                "本笔到账 #%(id)s：%(date)s 到账 %(amount)s 元（银行流水号 %(reference)s）；"
+                "按到账累计计奖，累计到账 %(cumulative)s 元（到账 %(ids)s）"
+            )
+            % {
+                "id": payment["id"],
+                "date": payment["received_on"],
+                "amount": _yuan(payment["amount"]),
+                "reference": payment["reference"],
+                "cumulative": _yuan(received["cumulative"]),
+                "ids": ids,
+            }
         )
     computation = explanation.get("computation", {})
     for step in computation.get("steps", []):
-        product = f"{_yuan(step['base'])} 元 × {_pct(step['rate'])} = {_exact(step['amount'])} 元"
+        product = _("%(base)s 元 × %(rate)s = %(amount)s 元") % {
+            "base": _yuan(step["base"]),
+            "rate": _pct(step["rate"]),
+            "amount": _exact(step["amount"]),
+        }
         if step["kind"] == "flat":
             line = f"{label} {product}"
         elif step["kind"] == "slice":
-            line = f"{label} {_yuan(step['from'])}–{_yuan(step['to'])} 元部分：{product}"
+            line = _("%(label)s %(low)s–%(high)s 元部分：%(product)s") % {
+                "label": label,
+                "low": _yuan(step["from"]),
+                "high": _yuan(step["to"]),
+                "product": product,
+            }
         else:
             upper = step.get("bracket_up_to")
-            bracket = f"≤ {_yuan(upper)} 元档" if upper else "最高档"
-            line = f"{label}全额适用{bracket}：{product}"
+            bracket = _("≤ %(up_to)s 元档") % {"up_to": _yuan(upper)} if upper else _("最高档")
+            line = _("%(label)s全额适用%(bracket)s：%(product)s") % {
+                "label": label,
+                "bracket": bracket,
+                "product": product,
+            }
         if step.get("tier_cap_applied"):
-            line += f"，超过本档上限，按 {_yuan(step['tier_cap'])} 元"
+            line += _("，超过本档上限，按 %(cap)s 元") % {"cap": _yuan(step["tier_cap"])}
         lines.append(line)
     cap = explanation.get("cap_per_project", {})
     if cap.get("applied"):
-        lines.append(f"超过单个项目上限，按 {_yuan(cap.get('limit'))} 元计")
-    lines.append(f"四舍五入到分：{_yuan(computation.get('amount'))} 元")
+        lines.append(_("超过单个项目上限，按 %(limit)s 元计") % {"limit": _yuan(cap.get("limit"))})
+    lines.append(_("四舍五入到分：%(amount)s 元") % {"amount": _yuan(computation.get("amount"))})
     if received and payment:
-        line = (
-            f"累计到账应得 {_yuan(received['reward_on_cumulative'])} 元，此前各笔已核算 "
-            f"{_yuan(received['already_granted'])} 元，本笔奖励 {_yuan(received['partial'])} 元"
-        )
+        line = _(
+            "累计到账应得 %(due)s 元，此前各笔已核算 %(granted)s 元，本笔奖励 %(partial)s 元"
+        ) % {
+            "due": _yuan(received["reward_on_cumulative"]),
+            "granted": _yuan(received["already_granted"]),
+            "partial": _yuan(received["partial"]),
+        }
         if received.get("shortfall"):
-            line += f"（已核算部分超出累计应得 {_yuan(received['shortfall'])} 元，本笔记 0）"
+            line += _("（已核算部分超出累计应得 %(shortfall)s 元，本笔记 0）") % {
+                "shortfall": _yuan(received["shortfall"])
+            }
         lines.append(line)
     for share in explanation.get("shares", []):
-        line = (
-            f"{share['name']}（{share['share']}%{'，主办' if share.get('lead') else ''}）："
-            f"{_yuan(share['allocated'])} 元"
+        template = (
+            _("%(name)s（%(share)s%%，主办）：%(amount)s 元")
+            if share.get("lead")
+            else _("%(name)s（%(share)s%%）：%(amount)s 元")
         )
+        line = template % {
+            "name": share["name"],
+            "share": share["share"],
+            "amount": _yuan(share["allocated"]),
+        }
         year_cap = share.get("year_cap")
         if year_cap and year_cap.get("applied"):
-            line += (
-                f"，本年度已得 {_yuan(year_cap['already'])} 元，受每人每年 "
-                f"{_yuan(year_cap['limit'])} 元上限限制，实发 {_yuan(share['amount'])} 元"
-            )
+            line += _(
+                "，本年度已得 %(already)s 元，受每人每年 %(limit)s 元上限限制，实发 %(paid)s 元"
+            ) % {
+                "already": _yuan(year_cap["already"]),
+                "limit": _yuan(year_cap["limit"]),
+                "paid": _yuan(share["amount"]),
+            }
         lines.append(line)
     if len(explanation.get("shares", [])) > 1:
-        lines.append(ODD_FEN_RULE)
+        lines.append(_(ODD_FEN_RULE))
     if explanation.get("total") != computation.get("amount"):
-        lines.append(f"合计应发 {_yuan(explanation.get('total'))} 元")
+        lines.append(_("合计应发 %(total)s 元") % {"total": _yuan(explanation.get("total"))})
     return lines

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from brokers.models import Role, User
+from common.language import written_in_chinese
 from notifications import kinds
 from notifications.services import Note, Recipients, finance_of, notify, notify_many
 from rewards.models import Reward, RewardShare, RewardStatus
@@ -21,6 +22,7 @@ _TEXT = {
 }
 
 
+@written_in_chinese
 def rewards_computed(*, reward_ids: list[int]) -> None:
     """Rewards the batch computation wrote with SQL (no post_save): three queries, one notify.
     Plain values, not model instances: a batch announces 10^5 rewards, and loading each one's
@@ -90,6 +92,7 @@ def rewards_computed(*, reward_ids: list[int]) -> None:
     notify_many(items)
 
 
+@written_in_chinese
 def reward_saved(sender: Any, instance: Reward, **kwargs: Any) -> None:
     entry = _TEXT.get(RewardStatus(instance.status)) if instance.status in _TEXT else None
     if entry is None:

@@ -53,52 +53,60 @@ class Statement:
 
 def statement_build(*, broker: User, year: int, rewards: QuerySet[Reward]) -> Statement:
     """The broker's lines of `year` among `rewards` (already limited to what the viewer may see)."""
-    statement = Statement(broker=broker, year=year)
-    totals = {"owed": ZERO, "pending": ZERO, "approved": ZERO, "paid": ZERO, "clawed_back": ZERO}
-    qs = rewards.filter(year=year, shares__user=broker).order_by("registered_on", "id")
-    for reward in qs:
-        share = next((s for s in reward.shares.all() if s.user_id == broker.pk), None)
-        if share is None:
-            continue
-        try:
-            clawback: Clawback | None = reward.clawback
-        except Clawback.DoesNotExist:
-            clawback = None
-        amount = share.amount
-        if reward.status in (RewardStatus.CALCULATED, RewardStatus.APPROVED, RewardStatus.PAID):
-            totals["owed"] += amount
-        if reward.status == RewardStatus.CALCULATED:
-            totals["pending"] += amount
-        if reward.status == RewardStatus.APPROVED:
-            totals["approved"] += amount
-        if reward.status == RewardStatus.PAID:
-            totals["paid"] += amount
-        if clawback is not None:
-            totals["clawed_back"] += amount
-            totals["owed"] -= amount
-        statement.lines.append(
-            {
-                "reward": reward,
-                "deal_title": reward.deal.title,
-                "region": region_name(reward.region),
-                "registered_on": reward.registered_on,
-                "policy": reward.policy.name if reward.policy else "",
-                "basis": Basis(reward.basis).label if reward.basis else "",
-                "basis_amount": yuan(reward.basis_amount),
-                "total": yuan(reward.amount),
-                "share": share.share,
-                "allocated": yuan(share.allocated),
-                "amount": yuan(amount),
-                "capped": amount != share.allocated,
-                "status": RewardStatus(reward.status).label,
-                "paid_on": reward.paid_on,
-                "reference": reward.payment_reference,
-                "clawback": clawback,
-                "explanation": explanation_text(reward.explanation),
-            }
-        )
-    statement.totals = totals
-    return statement
+    # The statement is a Chinese document: its labels and explanations are worded here.
+    with in_chinese():
+        statement = Statement(broker=broker, year=year)
+        totals = {
+            "owed": ZERO,
+            "pending": ZERO,
+            "approved": ZERO,
+            "paid": ZERO,
+            "clawed_back": ZERO,
+        }
+        qs = rewards.filter(year=year, shares__user=broker).order_by("registered_on", "id")
+        for reward in qs:
+            share = next((s for s in reward.shares.all() if s.user_id == broker.pk), None)
+            if share is None:
+                continue
+            try:
+                clawback: Clawback | None = reward.clawback
+            except Clawback.DoesNotExist:
+                clawback = None
+            amount = share.amount
+            if reward.status in (RewardStatus.CALCULATED, RewardStatus.APPROVED, RewardStatus.PAID):
+                totals["owed"] += amount
+            if reward.status == RewardStatus.CALCULATED:
+                totals["pending"] += amount
+            if reward.status == RewardStatus.APPROVED:
+                totals["approved"] += amount
+            if reward.status == RewardStatus.PAID:
+                totals["paid"] += amount
+            if clawback is not None:
+                totals["clawed_back"] += amount
+                totals["owed"] -= amount
+            statement.lines.append(
+                {
+                    "reward": reward,
+                    "deal_title": reward.deal.title,
+                    "region": region_name(reward.region),
+                    "registered_on": reward.registered_on,
+                    "policy": reward.policy.name if reward.policy else "",
+                    "basis": Basis(reward.basis).label if reward.basis else "",
+                    "basis_amount": yuan(reward.basis_amount),
+                    "total": yuan(reward.amount),
+                    "share": share.share,
+                    "allocated": yuan(share.allocated),
+                    "amount": yuan(amount),
+                    "capped": amount != share.allocated,
+                    "status": RewardStatus(reward.status).label,
+                    "paid_on": reward.paid_on,
+                    "reference": reward.payment_reference,
+                    "clawback": clawback,
+                    "explanation": explanation_text(reward.explanation),
+                }
+            )
+        statement.totals = totals
+        return statement
 
 
 def statement_pdf(statement: Statement) -> bytes:

@@ -51,5 +51,5 @@ def check_cjk_fonts(families: list[str]) -> None:
                 "缺少中文字体 %(fonts)s，无法生成合同 PDF（否则中文会显示为空白方框）。"
                 "请在服务器上安装 fonts-noto-cjk 并执行 fc-cache -f，然后重新生成。"
             )
-            % {"fonts": "、".join(missing)}
+            % {"fonts": _("、").join(missing)}
         )

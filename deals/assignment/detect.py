@@ -19,6 +19,7 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from common.history import stamp
 from deals.assignment.models import BrokeringConflict, ConflictKind
@@ -66,7 +67,7 @@ def _flag(
         ),
         achievement_id=achievement_id,
     )
-    stamp(row, None, "系统检测到重复撮合")
+    stamp(row, None, gettext_noop("系统检测到重复撮合"))
     try:
         with transaction.atomic():
             row.save()

@@ -35,10 +35,10 @@ def explain(
     reasons: list[str] = []
     if hit.shared_terms:
         terms = readable_terms(hit.shared_terms)
-        reasons.append(_("共同关键词：%(terms)s") % {"terms": "、".join(terms)})
+        reasons.append(_("共同关键词：%(terms)s") % {"terms": _("、").join(terms)})
     if hit.bridged:
         pairs = [f"{word}→{near}" for word, near in hit.bridged[:MAX_TERMS]]
-        reasons.append(_("近义词：%(pairs)s") % {"pairs": "、".join(pairs)})
+        reasons.append(_("近义词：%(pairs)s") % {"pairs": _("、").join(pairs)})
     if hit.semantic is not None and hit.meaning >= SEMANTIC_FLOOR:
         reasons.append(
             _("语义相近：高于本库平均 %(z)s 个标准差（句向量余弦 %(score)s）")

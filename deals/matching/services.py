@@ -111,8 +111,8 @@ def _columns(kind: str, header: list[str]) -> dict[str, int]:
         raise ValidationFailed(
             _("表头缺少必填列：%(missing)s。可用列名：%(all)s。")
             % {
-                "missing": "、".join(f"{f}（{_FIELD_LABELS.get(f, f)}）" for f in missing),
-                "all": "、".join(names[0] for names in aliases.values()),
+                "missing": _("、").join(f"{f}（{_FIELD_LABELS.get(f, f)}）" for f in missing),
+                "all": _("、").join(names[0] for names in aliases.values()),
             },
             code="missing_columns",
         )
@@ -206,7 +206,7 @@ def _choice(value: Any, field: str, choices: type[AchievementKind]) -> str:
     raise RowError(
         field,
         _("“%(v)s”不是可选值，可选：%(opts)s。")
-        % {"v": text[:40], "opts": "、".join(f"{c}（{lbl}）" for c, lbl in choices.choices)},
+        % {"v": text[:40], "opts": _("、").join(f"{c}（{lbl}）" for c, lbl in choices.choices)},
     )
 
 

@@ -10,7 +10,9 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
+from brokers.industries import industry_label
 from brokers.regions import region_name as _region_name
 from deals import permissions
 from deals.models import DealState
@@ -35,7 +37,15 @@ def region_name(code: str) -> str:
     if not code:
         return "—"
     name = _region_name(code)
-    return f"{name}（{code}）" if name and name != code else code
+    if not name or name == code:
+        return code
+    return gettext("%(name)s（%(code)s）") % {"name": name, "code": code}
+
+
+@register.filter
+def industry_name(code: str) -> str:
+    """An industry code as its label in the page's language ("—" when there is none)."""
+    return industry_label(code) if code else "—"
 
 
 @register.simple_tag

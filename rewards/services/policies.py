@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from brokers.models import User
 from brokers.regions import resolve_region
@@ -181,7 +182,7 @@ def policy_create(
     with transaction.atomic():
         _check_overlap(data)
         policy = RewardPolicy(**data.__dict__, created_by=actor)
-        stamp(policy, actor, reason or "新增奖励政策")
+        stamp(policy, actor, reason or gettext_noop("新增奖励政策"))
         policy.save()
         _schedule_pending_recompute(actor)
     return policy
@@ -210,7 +211,7 @@ def _update_input(policy: RewardPolicy, changes: dict[str, Any]) -> PolicyInput:
     """The policy as it would be after `changes`, checked against every rule (no write)."""
     unknown = set(changes) - set(POLICY_FIELDS)
     if unknown:
-        raise PolicyInvalid(_("未知字段：%(f)s") % {"f": "、".join(sorted(unknown))})
+        raise PolicyInvalid(_("未知字段：%(f)s") % {"f": _("、").join(sorted(unknown))})
     used = policy.rewards.exclude(status=RewardStatus.VOID)
     current = {name: getattr(policy, name) for name in POLICY_FIELDS}
     changed = {k for k, v in changes.items() if v != current[k]}
@@ -218,7 +219,7 @@ def _update_input(policy: RewardPolicy, changes: dict[str, Any]) -> PolicyInput:
     if locked and used.exists():
         raise PolicyInUse(
             _("已有奖励按此政策核算，不能修改 %(fields)s；请设置失效日期并新增一条政策。")
-            % {"fields": "、".join(sorted(locked))}
+            % {"fields": _("、").join(sorted(locked))}
         )
     merged = {**current, **changes}
     if merged["tier_mode"] != TierMode.FLAT and "tiers" in changes and "rate" not in changes:
@@ -252,7 +253,7 @@ def policy_update(
         data = _update_input(policy, changes)
         for key, value in data.__dict__.items():
             setattr(policy, key, value)
-        stamp(policy, actor, reason or "修改奖励政策")
+        stamp(policy, actor, reason or gettext_noop("修改奖励政策"))
         policy.save()
         _schedule_pending_recompute(actor)
     return policy

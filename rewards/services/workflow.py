@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_fsm import ConcurrentTransition
 
 from brokers.models import User
@@ -57,7 +58,7 @@ def reward_approve(*, reward_id: int, actor: User, comment: str = "") -> Reward:
             reward.approve()
             reward.approved_by = actor
             reward.approved_at = timezone.now()
-            stamp(reward, actor, comment.strip() or "财务审核通过")
+            stamp(reward, actor, comment.strip() or gettext_noop("财务审核通过"))
             reward.save()
     except ConcurrentTransition as exc:
         raise ConcurrentUpdate(_("奖励刚被别人处理过，请刷新后重试。")) from exc

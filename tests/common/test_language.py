@@ -113,3 +113,32 @@ def test_the_contract_document_stays_chinese_when_the_interface_is_english(deal)
     assert "支付方式：一次总付" in text and "专利权转让合同" in text
     assert "Lump" not in text and "Technology" not in text
     assert translation.get_language() == settings.LANGUAGE_CODE  # the override was undone
+
+
+def test_a_notification_written_by_an_english_speaking_broker_is_stored_in_chinese(
+    broker, supervisor, django_capture_on_commit_callbacks
+):
+    from deals import services as deal_services
+    from deals.models import DealState
+    from notifications.models import Notification
+    from tests.factories import DealFactory
+    from tests.helpers import satisfy
+
+    deal = DealFactory(lead_broker=broker, title="注塑件表面缩痕问题攻关")
+    satisfy(deal, DealState.MATCHED)
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        deal_services.deal_request_transition(
+            deal=deal, actor=broker, target=DealState.MATCHED, comment="申请进入成果匹配"
+        )
+    text = Notification.objects.get(user=supervisor).text
+    assert text == "“注塑件表面缩痕问题攻关”申请变更到“成果匹配”，等待您审批。"
+
+
+def test_a_reason_the_code_stored_is_shown_in_the_readers_language():
+    from common.language import stored_text
+
+    with translation.override("en"):
+        assert stored_text("创建项目") == "Create deal"
+        assert stored_text("经纪人协商确定分成比例") == "经纪人协商确定分成比例"  # typed: as stored
+        assert stored_text("") == ""
+    assert stored_text("创建项目") == "创建项目"

@@ -116,7 +116,7 @@ def test_changing_a_date_without_a_reason_shows_the_error_at_the_reason(client, 
     assert Milestone.objects.get(kind="acceptance").planned_on == dt.date(2026, 7, 15)
     history = Milestone.history.filter(kind="acceptance").order_by("history_id")
     assert [(h.history_user_id, h.history_change_reason) for h in history] == [
-        (broker.pk, "记录里程碑：验收"),
+        (broker.pk, "记录里程碑"),
         (broker.pk, "专家时间调整"),
     ]
 

@@ -427,3 +427,25 @@ def test_the_api_lists_the_week_per_broker(api, broker, co_broker, supervisor, o
     ] == [soon.pk]
     assert api(other_supervisor).get("/api/v1/activities/?week=true").json()["count"] == 0
     assert api(supervisor).get("/api/v1/activities/?broker=abc").status_code == 400
+
+
+def test_the_week_page_queries_do_not_grow_with_its_rows(client, broker, co_broker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        client.force_login(broker)
+        client.get(reverse("meetings"))
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("meetings")).status_code == 200
+        return len(ctx.captured_queries)
+
+    planned(DealFactory(lead_broker=broker), timezone.now() + dt.timedelta(days=1))
+    few = count()
+    for i in range(5):
+        deal = DealFactory(lead_broker=broker)
+        services.deal_set_brokers(
+            deal=deal, actor=broker, shares=[(broker, "50"), (co_broker, "50")], reason="合作"
+        )
+        planned(deal, timezone.now() + dt.timedelta(days=2, hours=i))
+    assert count() == few

@@ -116,6 +116,6 @@ class CloseForm(forms.Form):
 class ExpertSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=50)
     field = forms.ChoiceField(
-        required=False, choices=[("", _("全部领域")), *industry_grouped_choices()]
+        required=False, choices=lambda: [("", _("全部领域")), *industry_grouped_choices()]
     )
     region = forms.CharField(required=False, max_length=6)

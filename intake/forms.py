@@ -54,7 +54,10 @@ class IndustryField(forms.ChoiceField):
     """A catalogue code or its exact Chinese label; cleans to the code."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("choices", [("", _("请选择（可不填）")), *industry_grouped_choices()])
+        # A callable: the labels are read in the language of each page, not the one at import.
+        kwargs.setdefault(
+            "choices", lambda: [("", _("请选择（可不填）")), *industry_grouped_choices()]
+        )
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 

@@ -19,7 +19,8 @@ class IndustryChoiceField(forms.ChoiceField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("行业"))
         super().__init__(**kwargs)
-        self.choices = [("", _("（未分类）")), *industry_grouped_choices()]
+        # A callable: the labels are read in the language of each page, not the one at import.
+        self.choices = lambda: [("", _("（未分类）")), *industry_grouped_choices()]
 
 
 class DemandForm(forms.ModelForm):

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from brokers.models import User
 from common.exceptions import DomainError
@@ -38,7 +39,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "instance_kwarg": "demand",
         "list": "needs",
         "import_kind": ImportKind.DEMAND,
-        "title": _("技术需求"),
+        "title": gettext_lazy("技术需求"),
     },
     "achievement": {
         "model": Achievement,
@@ -48,7 +49,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "instance_kwarg": "achievement",
         "list": "achievements",
         "import_kind": ImportKind.ACHIEVEMENT,
-        "title": _("科技成果"),
+        "title": gettext_lazy("科技成果"),
     },
 }
 

@@ -1,6 +1,6 @@
 """The English interface in a real browser, on the Chinese demo data set: a broker and a
-supervisor switch to English in the header; the board and deal pages then show no Chinese
-except the data (what people and the demo typed: titles, names, needs, minutes, comments). A new
+supervisor switch to English in the header; the board, the deal pages (and the supervisor's
+queue, follow-up list and ledger) then show no Chinese except the data (what people and the demo typed: titles, names, needs, minutes, comments). A new
 visitor gets Chinese even from an English browser, and the switch goes back to Chinese.
 
 The data left out of the check is taken from the database rows of the deals on the page, not
@@ -179,8 +179,16 @@ def test_broker_and_supervisor_work_in_english_on_the_demo_data(browser, live_se
     sign_in(boss, live_server.url, supervisor.username)
     assert boss.locator("html").get_attribute("lang") == "zh-CN"
     switch_to(boss, "English")  # from the header, signed in: back on the same page
+    org_data = data_strings(org_deals, people)
     boss.goto(f"{live_server.url}/board/")
-    check_english(boss, data_strings(org_deals, people), "board (supervisor)")
+    check_english(boss, org_data, "board (supervisor)")
+    for path, what in (
+        ("/queue/", "approval queue"),
+        ("/follow-up/", "follow-up list"),
+        ("/ledger/", "reward ledger"),
+    ):
+        boss.goto(live_server.url + path)
+        check_english(boss, org_data, f"{what} (supervisor)")
     boss.goto(f"{live_server.url}/deals/{waiting.pk}/")
     assert boss.locator("button", has_text="Approve").count() >= 1
     check_english(boss, data_strings([waiting], people), f"deal page #{waiting.pk} (supervisor)")

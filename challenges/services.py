@@ -50,7 +50,7 @@ from challenges.selectors import (
 )
 from common.exceptions import Conflict, NotAllowed, ValidationFailed
 from common.files import PDF_AND_OFFICE, CheckedFile, check_uploads
-from common.language import written_in_chinese
+from common.language import in_chinese, written_in_chinese
 from common.tasks import enqueue_on_commit
 from deals import services as deal_services
 from deals.models import AchievementKind, Deal, Demand
@@ -458,11 +458,14 @@ def _require_undecided(challenge: Challenge) -> None:
         )
 
 
-def _tell_invited(invitation: Invitation, text: str) -> None:
-    """A notification (after commit, once) for an expert who signs in."""
+def _tell_invited(invitation: Invitation, message: str, params: dict[str, Any]) -> None:
+    """A notification (after commit, once) for an expert who signs in; written in Chinese, like
+    every notification, whatever the inviting supervisor reads."""
     from notifications.services import notify
 
     if invitation.expert.user_id is not None:
+        with in_chinese():
+            text = _(message) % params
         notify(
             recipients=[invitation.expert.user_id],
             kind="review_invited",
@@ -507,7 +510,9 @@ def panel_invite(
             _stamp(invitation, actor, gettext_noop("邀请评审专家"))
             invitation.save()
             _tell_invited(
-                invitation, _("您受邀评审揭榜挂帅“%(title)s”。") % {"title": challenge.title}
+                invitation,
+                gettext_noop("您受邀评审揭榜挂帅“%(title)s”。"),
+                {"title": challenge.title},
             )
         out.append(invitation)
     return out
@@ -538,7 +543,9 @@ def deal_invite_experts(*, actor: User, deal: Deal, experts: Iterable[Expert]) -
             _stamp(invitation, actor, gettext_noop("邀请专家评审匹配"))
             invitation.save()
             _tell_invited(
-                invitation, _("您受邀评审项目“%(title)s”的成果匹配。") % {"title": deal.title}
+                invitation,
+                gettext_noop("您受邀评审项目“%(title)s”的成果匹配。"),
+                {"title": deal.title},
             )
         out.append(invitation)
     return out

@@ -333,10 +333,27 @@ def review_challenge(request: HttpRequest, challenge_id: int) -> HttpResponse:
     challenge = selectors.challenge_get_for_user(user=user, challenge_id=challenge_id)
     expert = user.expert_profile  # type: ignore[attr-defined]
     own = {r.proposal_id: r for r in expert.reviews.filter(proposal__challenge=challenge)}
-    proposals = [
-        {"proposal": p, "review": own.get(p.pk)}
-        for p in selectors.proposals_for_user(user, challenge)
-    ]
+    stashed, typed = pop_stashed_form(request)
+    proposals = []
+    for p in selectors.proposals_for_user(user, challenge):
+        review = own.get(p.pk)
+        item: dict[str, Any] = {
+            "proposal": p,
+            "review": review,
+            "scores": review.scores if review else {},
+            "opinion": review.opinion if review else "",
+        }
+        if stashed == f"review:{p.pk}":
+            # A refused review comes back as it was typed, the refusal above its scores.
+            item["failed"] = True
+            item["errors"] = stashed_errors(typed).get("__all__", [])
+            item["scores"] = {
+                c["name"]: int(raw)
+                for i, c in enumerate(challenge.criteria)
+                if (raw := str(typed.get(f"score-{i}", ""))).isdigit() and len(raw) < 3
+            }
+            item["opinion"] = typed.get("opinion", "")
+        proposals.append(item)
     progress = selectors.challenge_progress(challenge)
     return render(
         request,
@@ -365,6 +382,13 @@ def review_submit(request: HttpRequest, proposal_id: int) -> HttpResponse:
         services.review_submit(
             actor=user, proposal=proposal, scores=scores, opinion=request.POST.get("opinion", "")
         )
+    except ValidationFailed as exc:
+        page = reverse("review-challenge", args=[proposal.challenge_id])
+        stash_form(request, page, f"review:{proposal.pk}", errors=refusal_errors(exc))
+        messages.error(
+            request, _("未完成：请按表单中的提示修改。"), extra_tags=panel_tags("review")
+        )
+        return redirect(f"{page}#p-{proposal.pk}")
     except DomainError as exc:
         _report(request, exc)
     else:

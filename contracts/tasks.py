@@ -10,6 +10,7 @@ from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from common.tasks import enqueue
 from contracts.models import ContractDocument, DocumentStatus
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def sweep_pending_documents() -> int:
         ).values_list("id", flat=True)[:200]
     )
     for document_id in ids:
-        render_contract_document.delay(document_id)
+        enqueue(render_contract_document, document_id)
     return len(ids)
 
 

@@ -284,6 +284,18 @@ def registered_deals_without_reward() -> QuerySet[Deal]:
     )
 
 
+def deals_rewarded_after_deregistration() -> QuerySet[Deal]:
+    """Deals whose registration was cancelled, with no registration in force, that still have an
+    active reward (the void or clawback task was lost: broker down at the cancellation's commit):
+    the cancellation sweep's work list."""
+    registrations = ExchangeRegistration.objects.filter(contract__deal_id=OuterRef("pk"))
+    return Deal.objects.filter(
+        Exists(registrations.filter(cancelled_at__isnull=False)),
+        ~Q(Exists(registrations.filter(cancelled_at__isnull=True))),
+        Exists(Reward.objects.filter(deal_id=OuterRef("pk"), active=True)),
+    )
+
+
 def deals_with_unrewarded_payments() -> QuerySet[Deal]:
     """Registered deals with a payment that counts but has no active reward, and no active whole
     reward (a deal rewarded on its contract amount has one; its payments earn nothing more): the

@@ -81,3 +81,19 @@ def sweep_unrewarded_payments() -> int:
 
     ids = list(deals_with_unrewarded_payments().values_list("pk", flat=True))
     return rewards_compute_batch(deal_ids=ids, reason="定期巡检补算到账奖励").partials
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=3)
+def sweep_cancelled_registrations() -> int:
+    """Periodic: the rewards of deals whose registration was cancelled are voided or clawed back
+    if the task sent on the cancellation was lost (idempotent: a done deal has no active reward,
+    so it is not found again)."""
+    from rewards.selectors import deals_rewarded_after_deregistration
+    from rewards.services import reward_registration_cancelled
+
+    ids = list(deals_rewarded_after_deregistration().values_list("pk", flat=True)[:500])
+    for deal_id in ids:
+        reward_registration_cancelled(
+            deal_id=deal_id, actor=None, reason="定期巡检：合同登记已撤销"
+        )
+    return len(ids)

@@ -281,6 +281,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followup.tasks.sweep_registration_deadlines",
         "schedule": 60 * 60,
     },
+    # Rewards of deals whose registration was cancelled, when the void/clawback task was lost.
+    "rewards-sweep-cancelled-registrations": {
+        "task": "rewards.tasks.sweep_cancelled_registrations",
+        "schedule": 30 * 60,
+    },
     # Payments received whose partial reward was not computed (a lost enqueue).
     "rewards-sweep-unrewarded-payments": {
         "task": "rewards.tasks.sweep_unrewarded_payments",

@@ -122,24 +122,50 @@ def _organisation(user: User, raw: str) -> Organisation | None:
     return found
 
 
+class ScopeInvalid(ValidationFailed):
+    """A scope parameter that cannot be used; `field` names it (`from`, `to`, `region`), so a page
+    can show the message at that input."""
+
+    def __init__(self, field: str, error: ValidationFailed):
+        super().__init__(error.message, code=error.code, blockers=error.blockers)
+        self.field = field
+
+
 def scope_from_params(user: User, params: Mapping[str, str]) -> Scope:
+    """The scope these parameters ask for. Raises ScopeInvalid (a ValidationFailed) naming the
+    parameter at fault."""
     may_see_stats.require(user)
     today = timezone.localdate()
-    start = _date(params, "from", today.replace(month=1, day=1))
-    end = _date(params, "to", today)
+    try:
+        start = _date(params, "from", today.replace(month=1, day=1))
+    except ValidationFailed as exc:
+        raise ScopeInvalid("from", exc) from exc
+    try:
+        end = _date(params, "to", today)
+    except ValidationFailed as exc:
+        raise ScopeInvalid("to", exc) from exc
     if start > end:
-        raise ValidationFailed(
-            _("from（%(start)s）不能晚于 to（%(end)s）。") % {"start": start, "end": end},
-            code="invalid_period",
+        raise ScopeInvalid(
+            "to",
+            ValidationFailed(
+                _("from（%(start)s）不能晚于 to（%(end)s）。") % {"start": start, "end": end},
+                code="invalid_period",
+            ),
         )
     if (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_MONTHS:
-        raise ValidationFailed(
-            _("统计区间最长 %(n)s 个月：请缩短 from 与 to 之间的区间。") % {"n": MAX_MONTHS},
-            code="period_too_long",
+        raise ScopeInvalid(
+            "from",
+            ValidationFailed(
+                _("统计区间最长 %(n)s 个月：请缩短 from 与 to 之间的区间。") % {"n": MAX_MONTHS},
+                code="period_too_long",
+            ),
         )
     region = ""
     if (params.get("region") or "").strip():
-        region = resolve_region(params["region"])
+        try:
+            region = resolve_region(params["region"])
+        except ValidationFailed as exc:
+            raise ScopeInvalid("region", exc) from exc
     organisation = _organisation(user, params.get("organisation") or "")
     return Scope(
         start=start,

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -19,28 +18,31 @@ from common.pages import login_required
 from stats.dashboard import FINANCE, SUPERVISOR, Chart, finance_charts, supervisor_charts
 from stats.exports import stats_tables, table_csv
 from stats.permissions import may_see_dashboard, may_see_finance_view, may_see_stats
-from stats.scope import Scope, scope_from_params
+from stats.scope import Scope, ScopeInvalid, scope_from_params
 from stats.selectors import platform_stats
 
 
-def _scope(request: AuthedHttpRequest) -> tuple[Scope, int]:
-    """The scope asked for, or (with the reason shown) the default scope and a 400."""
+def _scope(request: AuthedHttpRequest) -> tuple[Scope, int, dict[str, Any]]:
+    """The scope asked for; or the default scope, a 400 and what the form must show again: the
+    values typed and the message at the input at fault."""
     try:
-        return scope_from_params(request.user, request.GET), 200
+        return scope_from_params(request.user, request.GET), 200, {}
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
-    except ValidationFailed as exc:
-        messages.error(request, exc.message)
+    except ScopeInvalid as exc:
         kept = QueryDict(mutable=True)
         if "organisation" in request.GET:
             kept["organisation"] = request.GET["organisation"]
-        return scope_from_params(request.user, kept), 400
+        typed = {k: request.GET.get(k, "")[:100] for k in ("from", "to", "region")}
+        refused = {"typed": typed, "errors": {exc.field: exc.message}}
+        return scope_from_params(request.user, kept), 400, refused
 
 
-def _context(request: AuthedHttpRequest, scope: Scope) -> dict[str, Any]:
+def _context(request: AuthedHttpRequest, scope: Scope, refused: dict[str, Any]) -> dict[str, Any]:
     user = request.user
     return {
         "scope": scope,
+        "refused": refused,
         "query": urlencode(scope.as_params()),
         "organisations": list(Organisation.objects.order_by("name")) if user.is_admin else [],
     }
@@ -50,13 +52,13 @@ def _context(request: AuthedHttpRequest, scope: Scope) -> dict[str, Any]:
 def stats_page(request: AuthedHttpRequest) -> HttpResponse:
     if not may_see_stats(request.user):
         raise PermissionDenied
-    scope, status = _scope(request)
+    scope, status, refused = _scope(request)
     stats = platform_stats(scope)
     tables = stats_tables(stats)
     return render(
         request,
         "stats/stats.html",
-        {**_context(request, scope), "stats": stats, "tables": tables[1:]},
+        {**_context(request, scope, refused), "stats": stats, "tables": tables[1:]},
         status=status,
     )
 
@@ -71,13 +73,13 @@ def _charts(request: AuthedHttpRequest, scope: Scope) -> tuple[list[Chart], list
 def dashboard(request: AuthedHttpRequest) -> HttpResponse:
     if not may_see_dashboard(request.user):
         raise PermissionDenied
-    scope, status = _scope(request)
+    scope, status, refused = _scope(request)
     supervisor, finance = _charts(request, scope)
     return render(
         request,
         "stats/dashboard.html",
         {
-            **_context(request, scope),
+            **_context(request, scope, refused),
             "supervisor": supervisor,
             "finance": finance,
             "specs": [chart.spec() for chart in supervisor + finance],

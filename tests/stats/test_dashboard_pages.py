@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -75,6 +76,34 @@ def test_bad_dates_on_the_page_say_why_and_show_the_default_period(client, super
     response = client.get("/dashboard/?from=2026-02-30")
     assert response.status_code == 400
     assert "YYYY-MM-DD" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/dashboard/", "/stats/"])
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("from=2026-02-30&to=2026-05-01&region=", "from", "YYYY-MM-DD"),
+        ("from=2026-06-01&to=2026-05-01&region=", "to", "不能晚于"),
+        ("from=2026-01-01&to=2026-05-01&region=火星市", "region", "火星市"),
+    ],
+)
+def test_a_refused_scope_is_marked_at_its_input_with_what_was_typed(
+    client, supervisor, path, query, field, words
+):
+    client.force_login(supervisor)
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    html = response.content.decode()
+    form = html[
+        html.index('id="scope-form"') : html.index("</form>", html.index('id="scope-form"'))
+    ]
+    marked = re.findall(r'<div class="field has-error">(.*?)</ul></div>', form, re.S)
+    assert len(marked) == 1
+    assert f'name="{field}"' in marked[0]
+    assert words in marked[0]
+    typed = dict(pair.split("=") for pair in query.split("&"))
+    for name, value in typed.items():
+        assert f'name="{name}" value="{value}"' in form
 
 
 def test_a_chart_csv_holds_its_table_and_never_a_formula(client, supervisor, broker):

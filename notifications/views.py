@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
 from common.http import safe_next
-from common.pages import login_required
+from common.pages import login_required, panel_tags
 from notifications import kinds, selectors, services
 from notifications.models import EmailMode
 
@@ -28,21 +29,24 @@ def _user(request: HttpRequest) -> User:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    mode = services.notification_settings_for(_user(request)).email_mode
+    return _list_page(request, EmailModeForm(initial={"email_mode": mode}))
+
+
+def _list_page(request: HttpRequest, form: EmailModeForm, status: int = 200) -> HttpResponse:
+    """The list, with the e-mail choice as `form` has it (a refused choice: at its field)."""
     only_unread = request.GET.get("unread") == "1"
-    rows = selectors.notification_list_for_user(user, unread=True if only_unread else None)
+    rows = selectors.notification_list_for_user(
+        _user(request), unread=True if only_unread else None
+    )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for row in page:
         row.kind_label = kinds.kind_label(row.kind)  # type: ignore[attr-defined]
-    mode = services.notification_settings_for(user).email_mode
     return render(
         request,
         "notifications/list.html",
-        {
-            "page": page,
-            "only_unread": only_unread,
-            "form": EmailModeForm(initial={"email_mode": mode}),
-        },
+        {"page": page, "only_unread": only_unread, "form": form},
+        status=status,
     )
 
 
@@ -73,7 +77,6 @@ def notification_email_mode(request: HttpRequest) -> HttpResponse:
         services.notification_settings_update(
             user=_user(request), email_mode=form.cleaned_data["email_mode"]
         )
-        messages.success(request, _("邮件提醒方式已保存。"))
-    else:
-        messages.error(request, _("请选择一种邮件提醒方式。"))
-    return redirect("notifications")
+        messages.success(request, _("邮件提醒方式已保存。"), extra_tags=panel_tags("email"))
+        return redirect(reverse("notifications") + "#email-mode")
+    return _list_page(request, form, status=400)

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from common.exceptions import ConditionsUnmet
@@ -237,6 +238,25 @@ def test_the_bell_and_the_page(client, broker, django_capture_on_commit_callback
     assert "明天 x" in page
     client.post("/notifications/read-all/")
     assert 'data-testid="bell-count">0<' in client.get("/board/").content.decode()
+
+
+def test_the_email_choice_on_the_page_answers_at_its_field(client, broker):
+    client.force_login(broker)
+    refused = client.post(reverse("notifications-email"), {"email_mode": "fax"})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    field = html[html.index('id="email-mode"') :]
+    assert 'class="field has-error"' in field
+    assert "fax" in field  # Django's word for a choice it does not know names what was sent
+    assert NotificationSettings.objects.filter(user=broker).first() is None or (
+        NotificationSettings.objects.get(user=broker).email_mode != "fax"
+    )
+    saved = client.post(reverse("notifications-email"), {"email_mode": "digest"}, follow=True)
+    assert saved.redirect_chain[-1][0].endswith("#email-mode")
+    html = saved.content.decode()
+    panel = html[html.index('id="email-mode"') :]
+    assert 'role="status"' in panel
+    assert NotificationSettings.objects.get(user=broker).email_mode == EmailMode.DIGEST
 
 
 def test_unknown_kinds_are_refused() -> None:

@@ -19,7 +19,9 @@ INSERT/UPDATE/DELETE it sends is recorded. Asserted:
 - anonymous visitors are sent to sign in and write nothing (except on the public forms);
 - whatever is refused (4xx) writes nothing;
 - a write never keeps a shortened copy of a long text (a silent truncation loses data);
-- a redirect never leaves this site.
+- a redirect never leaves this site;
+- nothing is silent: a redirect after a non-empty body either wrote or carries a message, and a
+  "saved" message comes with a write (`NOT_FORMS`, `IDEMPOTENT` name the exceptions and why).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from django import forms
-from django.contrib.messages import get_messages
+from django.contrib.messages import SUCCESS, get_messages
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import get_resolver, reverse
@@ -57,6 +59,17 @@ SHARED = {
 # Pages anybody may use, signed in or not: those the route matrix does not send to sign in.
 PUBLIC = {name for name, row in EXPECTED.items() if row.get("anonymous") not in {"login", "401"}}
 PUBLIC.add("set_language")  # Django's own: anyone may choose a language
+# Routes that take a POST without being a form: a redirect that says nothing is their answer.
+NOT_FORMS = {
+    "set_language": "Django's: sets the language, goes to `next` (a local path) or back",
+    "sign-out": "signs out and goes to the sign-in page",
+    "submitted": "a public confirmation page: without a submission in the session, to the form",
+    "challenge-submitted": "the same, for a proposal",
+}
+# Actions that may rightly say "done" without writing: asking again for what exists.
+IDEMPOTENT = {
+    "contract-pdf": "an unchanged contract's pending or ready PDF is returned, not rendered again",
+}
 # Rows written while answering that are not the business's data.
 BOOKKEEPING = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"}
 
@@ -348,12 +361,12 @@ def test_hostile_bodies_never_break_a_form_nor_reach_another_organisation(name, 
             failures += [
                 f"{problem} — {persona} {body.name}: {answer.status} {answer.location} "
                 f"{answer.writes[:4]}"
-                for problem in judge(answer, body, persona, fenced)
+                for problem in judge(answer, body, persona, fenced, name)
             ]
     assert not failures, "\n".join(f"FAIL {name} {f}" for f in failures)
 
 
-def judge(answer: Answer, body: Body, persona: str, fenced: bool) -> Iterator[str]:
+def judge(answer: Answer, body: Body, persona: str, fenced: bool, name: str) -> Iterator[str]:
     if answer.status >= 500:
         yield "5xx"
     if answer.status in (301, 302, 303, 307, 308) and not _local(answer.location):
@@ -362,6 +375,18 @@ def judge(answer: Answer, body: Body, persona: str, fenced: bool) -> Iterator[st
         yield f"stored shortened: {answer.truncated}"
     if answer.status >= 400 and answer.writes:
         yield "refused, yet wrote"
+    if (
+        answer.status == 302
+        and body.name != "empty"
+        and not answer.writes
+        and not answer.levels
+        and not fenced
+        and not _signs_in(answer)
+        and name not in NOT_FORMS
+    ):
+        yield "a silent redirect: nothing saved, nothing said"
+    if SUCCESS in answer.levels and not answer.writes and name not in {*NOT_FORMS, *IDEMPOTENT}:
+        yield "said it was saved, wrote nothing"
     if fenced:
         # A NUL is refused (400) before anyone is asked who they are.
         refused = {403, 404} | ({400} if body.name == "nul" else set())

@@ -297,7 +297,9 @@ def expert_library(request: HttpRequest) -> HttpResponse:
     if not permissions.may_manage_experts(user):
         raise Http404
     form = ExpertSearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # A refused filter is marked at its input (the template shows form.errors); the others apply.
+    valid = form.is_valid()
+    filters = form.cleaned_data if form.is_bound else {}
     experts = selectors.experts_search(
         user,
         field=filters.get("field", ""),
@@ -305,7 +307,12 @@ def expert_library(request: HttpRequest) -> HttpResponse:
         q=filters.get("q", ""),
     )
     page = Paginator(experts, 30).get_page(request.GET.get("page"))
-    return render(request, "challenges/experts.html", {"page": page, "form": form})
+    return render(
+        request,
+        "challenges/experts.html",
+        {"page": page, "form": form},
+        status=200 if valid or not form.is_bound else 400,
+    )
 
 
 # --- experts ------------------------------------------------------------------------------------

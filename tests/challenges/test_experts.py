@@ -269,3 +269,20 @@ def test_only_supervisors_publish(api, broker, finance, demand):
     }
     for user in (broker, finance):
         assert api(user).post("/api/v1/challenges/", payload, format="json").status_code == 403
+
+
+def test_the_library_page_marks_a_refused_filter_and_applies_the_others(supervisor, experts):
+    client = Client()
+    client.force_login(supervisor)
+    shown = client.get("/experts/", {"q": "周明", "field": "no-such-field"})
+    assert shown.status_code == 400
+    html = shown.content.decode()
+    start = html.index('id="expert-filters"')
+    form = html[start : html.index("</form>", start)]
+    marked = form.split('class="field has-error"')
+    assert len(marked) == 2  # one input marked: the field of expertise
+    assert 'name="field"' in marked[1].split("</div>")[0]
+    assert 'value="周明"' in form  # what was typed stays
+    table = html[html.index("<tbody>") : html.index("</tbody>")]
+    assert "周明" in table and "吴芳" not in table  # the valid filter still applies
+    assert client.get("/experts/", {"q": "周明"}).status_code == 200

@@ -677,9 +677,10 @@ def attachment_remove(*, attachment: ContractAttachment, actor: User, reason: An
     name, storage = attachment.file.name or "", attachment.file.storage
     stamp(attachment, actor, f"删除附件：{reason}")
     attachment.delete()
-    # The file goes once the row is gone for good (a rolled-back removal keeps both).
+    # The file goes once the row is gone for good (a rolled-back removal keeps both). Robust: a
+    # file the disk refuses to delete is logged and left, never a 500 for a committed removal.
     if name:
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 @transaction.atomic

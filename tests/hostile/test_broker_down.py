@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
 
@@ -169,3 +170,38 @@ def test_a_public_submission_while_redis_is_down_is_kept_and_its_receipt_swept(
     app.conf.task_always_eager = True
     assert sweep_submission_mail.delay().get() >= 1
     assert len(mailoutbox) == 1
+
+
+def test_a_file_the_disk_will_not_delete_does_not_fail_a_committed_removal(
+    broker, deal, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import FileSystemStorage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from contracts.models import ContractAttachment
+    from contracts.services import attachment_add
+    from tests.factories_contracts import ContractFactory
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    attachment = attachment_add(
+        contract=ContractFactory(deal=deal),
+        actor=broker,
+        kind="other",
+        file=SimpleUploadedFile("草稿.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
+
+    def refuse(self, name):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied", name)
+
+    monkeypatch.setattr(FileSystemStorage, "delete", refuse)
+    client = Client()
+    client.force_login(broker)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            f"/contracts/attachments/{attachment.pk}/remove/",
+            {"attachment": attachment.pk, "reason": "传错了文件"},
+        )
+    assert response.status_code == 302, response.status_code
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["success"]
+    assert callbacks
+    assert not ContractAttachment.objects.filter(pk=attachment.pk).exists()

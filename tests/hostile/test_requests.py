@@ -140,10 +140,10 @@ def pending(deal):
 def test_next_outside_this_site_falls_back(supervisor, pending, target):
     client = Client()
     client.force_login(supervisor)
-    # a reject without a reason writes nothing and sends the user back
+    # a reject without a reason writes nothing and sends the user back to the deal's move panel
     response = client.post(f"/requests/{pending.pk}/reject/", {"reason": "", "next": target})
     assert response.status_code == 302
-    assert response["Location"] == f"/deals/{pending.deal_id}/"
+    assert response["Location"] == f"/deals/{pending.deal_id}/#transitions"
 
 
 def test_next_on_this_site_is_followed(supervisor, pending):

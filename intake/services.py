@@ -187,7 +187,7 @@ def _decided(submission: Submission, actor: User, reason: str) -> Submission:
 
     enqueue_on_commit(tasks.send_decision, submission.pk)
     key = f"submission-waiting:{submission.pk}"
-    transaction.on_commit(lambda: notifications_resolve(keys=[key]))
+    transaction.on_commit(lambda: notifications_resolve(keys=[key]), robust=True)
     return submission
 
 

@@ -67,7 +67,9 @@ def notify_many(items: list[tuple[Recipients, Note]]) -> None:
         if not kinds.is_known(note.kind):
             raise ValueError(f"unknown notification kind {note.kind!r}: register_kind() it first")
     if items:
-        transaction.on_commit(lambda: _deliver(items))
+        # robust: the writer's work is committed; a failure to announce it is logged, never
+        # turned into an error answer for a write that happened.
+        transaction.on_commit(lambda: _deliver(items), robust=True)
 
 
 def _deliver(items: list[tuple[Recipients, Note]]) -> None:

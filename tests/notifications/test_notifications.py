@@ -275,3 +275,22 @@ def test_a_notification_sweep_never_resends(
         with django_capture_on_commit_callbacks(execute=True):
             services.deals_sweep_stalled()
         assert Notification.objects.count() == count
+
+
+def test_a_failed_delivery_never_fails_the_committed_write(
+    broker, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """The writer's work is committed before its notifications are written: a failure then is
+    logged, not raised into the request that already succeeded."""
+    from django.db import DatabaseError
+
+    from notifications import services as notification_services
+
+    def refuse(rows):  # type: ignore[no-untyped-def]
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(notification_services, "_insert_ignoring_duplicates", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        _note([broker], "lost")
+    assert not Notification.objects.filter(key="lost").exists()
+    assert "disk full" in caplog.text

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
+from brokers.requests import signed_in
 from challenges import permissions, selectors, services
 from challenges.api import PROPOSAL_LIMIT, serve_attachment
 from challenges.forms import AwardForm, CloseForm, ExpertSearchForm, ProposalForm, PublishForm
@@ -40,13 +41,6 @@ from common.pages import (
 from deals.models import Deal
 
 PROPOSER_REFS = "proposer_refs"
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise RuntimeError("invariant: isinstance(user, User)")
-    return user
 
 
 def _report(request: HttpRequest, exc: DomainError) -> None:
@@ -148,7 +142,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> HttpRespons
 
 @login_required
 def manage_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     if not permissions.may_publish_challenge(user):
         raise Http404
     challenges = selectors.challenges_visible_to(user)
@@ -157,7 +151,7 @@ def manage_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def publish(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     if not permissions.may_publish_challenge(user):
         raise Http404
     initial = {}
@@ -179,7 +173,7 @@ def publish(request: HttpRequest) -> HttpResponse:
 
 
 def _managed(request: HttpRequest, challenge_id: int) -> Challenge:
-    user = _user(request)
+    user = signed_in(request)
     challenge = selectors.challenge_get_for_user(user=user, challenge_id=challenge_id)
     if not permissions.may_manage_challenge(user, challenge):
         raise Http404
@@ -188,7 +182,7 @@ def _managed(request: HttpRequest, challenge_id: int) -> Challenge:
 
 @login_required
 def manage_detail(request: HttpRequest, challenge_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     challenge = _managed(request, challenge_id)
     stashed, typed = pop_stashed_form(request)
     panel = selectors.panel_experts(challenge)
@@ -226,7 +220,7 @@ def manage_detail(request: HttpRequest, challenge_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def manage_panel(request: HttpRequest, challenge_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     challenge = _managed(request, challenge_id)
     ids = [int(i) for i in request.POST.getlist("experts") if i.isdigit() and len(i) < 18]
     experts = list(selectors.experts_visible_to(user).filter(pk__in=ids))
@@ -242,7 +236,7 @@ def manage_panel(request: HttpRequest, challenge_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def manage_award(request: HttpRequest, challenge_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     challenge = _managed(request, challenge_id)
     form = AwardForm(request.POST)
     proposal = None
@@ -267,7 +261,7 @@ def manage_award(request: HttpRequest, challenge_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def manage_close(request: HttpRequest, challenge_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     challenge = _managed(request, challenge_id)
     page = reverse("challenge-manage", args=[challenge.pk])
     form = CloseForm(request.POST)
@@ -293,7 +287,7 @@ def manage_close(request: HttpRequest, challenge_id: int) -> HttpResponse:
 
 @login_required
 def expert_library(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     if not permissions.may_manage_experts(user):
         raise Http404
     form = ExpertSearchForm(request.GET or None)
@@ -319,7 +313,7 @@ def expert_library(request: HttpRequest) -> HttpResponse:
 
 
 def _expert_only(request: HttpRequest) -> User:
-    user = _user(request)
+    user = signed_in(request)
     if getattr(user, "expert_profile", None) is None:
         raise Http404
     return user
@@ -470,7 +464,7 @@ def deal_expert_panel(user: User, deal: Deal) -> dict[str, Any]:
 def deal_invite(request: HttpRequest, deal_id: int) -> HttpResponse:
     from deals.selectors import deal_get_for_user
 
-    user = _user(request)
+    user = signed_in(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     ids = [int(i) for i in request.POST.getlist("experts") if i.isdigit() and len(i) < 18]
     experts = list(selectors.experts_visible_to(user).filter(pk__in=ids))

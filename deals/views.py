@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
+from brokers.requests import signed_in
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
 from common.pages import (
@@ -122,13 +123,6 @@ HISTORY_LABELS = {
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise RuntimeError("invariant: isinstance(user, User) (login_required ran first)")
-    return user
-
-
 # --- the caseload board -----------------------------------------------------------------------
 
 
@@ -139,7 +133,7 @@ def board_deals(user: User) -> QuerySet[Deal]:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     now = timezone.now()
     deals = board_deals(user)
     brokers = None
@@ -278,7 +272,7 @@ def queue_context(user: User, request: HttpRequest | None = None) -> dict[str, A
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     if not permissions.may_see_queue(user):
         messages.info(request, _("审批队列仅对主管开放；这里是您的项目看板。"))
         return redirect("board")
@@ -289,7 +283,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def queue_bulk_approve(request: HttpRequest) -> HttpResponse:
     """The queue's "批准所选": each ticked request approved on its own; refusals shown per row."""
-    user = _user(request)
+    user = signed_in(request)
     back = reverse("queue")
     if not permissions.may_see_queue(user):
         messages.error(request, str(permissions.may_see_queue.denied))
@@ -338,7 +332,7 @@ def queue_bulk_approve(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def needs(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     query = request.GET.get("q", "").strip()[:100]
     demands = (
         Demand.objects.select_related("created_by")
@@ -376,7 +370,7 @@ def needs(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def need_take(request: HttpRequest, demand_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     demand = get_object_or_404(Demand, pk=demand_id)
     lead = None
     lead_id = request.POST.get("lead_broker", "")
@@ -472,7 +466,7 @@ def _is_the_approved_move(previous: dict[str, Any], moved: dict[str, Any]) -> bo
 
 def deal_page_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
     """Everything the deal page shows about the deal itself, for this user."""
-    user = _user(request)
+    user = signed_in(request)
     now = timezone.now()
     links = list(
         DealAchievement.objects.filter(deal=deal)
@@ -656,7 +650,7 @@ def _form_done(request: HttpRequest, deal: Deal, name: str, done: str) -> HttpRe
 @login_required
 @require_POST
 def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     form = TransitionRequestForm(
         request.POST, options=services.transition_options(deal=deal, user=user)
@@ -679,7 +673,7 @@ def deal_request(request: HttpRequest, deal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def deal_log_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     form = ActivityForm(request.POST)
     if not form.is_valid():
@@ -695,7 +689,7 @@ def deal_log_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
 @require_POST
 def deal_plan_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
     """A talk or meeting planned ahead; said at the activities list, where it now shows."""
-    user = _user(request)
+    user = signed_in(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     form = PlanForm(request.POST)
     if not form.is_valid():
@@ -716,7 +710,7 @@ def deal_plan_activity(request: HttpRequest, deal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def deal_link_achievement(request: HttpRequest, deal_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     form = LinkAchievementForm(request.POST)
     back = reverse("deal-detail", args=[deal.pk]) + "#candidates"
@@ -744,7 +738,7 @@ def deal_link_achievement(request: HttpRequest, deal_id: int) -> HttpResponse:
 def deal_set_shares(request: HttpRequest, deal_id: int) -> HttpResponse:
     """The brokers and their shares: `share_<user id>` per broker on the deal (empty removes
     them), plus optionally `new_broker` with `new_share`. deal_set_brokers checks the rest."""
-    user = _user(request)
+    user = signed_in(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     page = reverse("deal-detail", args=[deal.pk])
     wanted: list[tuple[User, str]] = []
@@ -792,7 +786,7 @@ def _visible_request(user: User, request_id: int) -> TransitionRequest:
 @login_required
 @require_POST
 def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     item = _visible_request(user, request_id)
     form = DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
@@ -815,7 +809,7 @@ def request_approve(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     item = _visible_request(user, request_id)
     form = RejectForm(request.POST)
     panel = _decision_panel(request)
@@ -835,7 +829,7 @@ def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_withdraw(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     item = _visible_request(user, request_id)
     try:
         services.request_withdraw(request_id=item.pk, actor=user)

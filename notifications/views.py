@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from brokers.models import User
+from brokers.requests import signed_in
 from common.http import safe_next
 from common.pages import login_required, panel_tags
 from notifications import kinds, selectors, services
@@ -23,13 +23,9 @@ class EmailModeForm(forms.Form):
     email_mode = forms.ChoiceField(label=gettext_lazy("邮件提醒"), choices=EmailMode.choices)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    mode = services.notification_settings_for(_user(request)).email_mode
+    mode = services.notification_settings_for(signed_in(request)).email_mode
     return _list_page(request, EmailModeForm(initial={"email_mode": mode}))
 
 
@@ -37,7 +33,7 @@ def _list_page(request: HttpRequest, form: EmailModeForm, status: int = 200) -> 
     """The list, with the e-mail choice as `form` has it (a refused choice: at its field)."""
     only_unread = request.GET.get("unread") == "1"
     rows = selectors.notification_list_for_user(
-        _user(request), unread=True if only_unread else None
+        signed_in(request), unread=True if only_unread else None
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for row in page:
@@ -54,7 +50,7 @@ def _list_page(request: HttpRequest, form: EmailModeForm, status: int = 200) -> 
 @require_POST
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark it read and go where it points (its deal, or back to the list)."""
-    user = _user(request)
+    user = signed_in(request)
     row = selectors.notification_get_for_user(user=user, notification_id=notification_id)
     services.notification_mark_read(notification=row, user=user)
     target = safe_next(request, row.url) if row.url else None
@@ -64,7 +60,7 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    marked = services.notifications_mark_all_read(user=_user(request))
+    marked = services.notifications_mark_all_read(user=signed_in(request))
     messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": marked})
     return redirect("notifications")
 
@@ -75,7 +71,7 @@ def notification_email_mode(request: HttpRequest) -> HttpResponse:
     form = EmailModeForm(request.POST)
     if form.is_valid():
         services.notification_settings_update(
-            user=_user(request), email_mode=form.cleaned_data["email_mode"]
+            user=signed_in(request), email_mode=form.cleaned_data["email_mode"]
         )
         messages.success(request, _("邮件提醒方式已保存。"), extra_tags=panel_tags("email"))
         return redirect(reverse("notifications") + "#email-mode")

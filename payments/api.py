@@ -5,7 +5,7 @@ body, parse it, and call one service each."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from brokers.models import User
+from brokers.requests import signed_in
 from common.exceptions import ValidationFailed
 from common.files import private_file_response
 from common.spreadsheet import XLSX_CONTENT_TYPE
@@ -99,23 +99,19 @@ class SummarySerializer(serializers.Serializer):
     instalments = InstalmentSerializer(many=True)
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)
-
-
 class ContractPaymentsView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(responses=PaymentSerializer(many=True))
     def get(self, request: Request, contract_id: int) -> Response:
         """The deal's payments (every contract version's), reversed ones included."""
-        contract = contract_get_for_user(user=_user(request), contract_id=contract_id)
+        contract = contract_get_for_user(user=signed_in(request), contract_id=contract_id)
         payments = selectors.payments_for_deal(contract.deal_id)
         return Response(PaymentSerializer(payments, many=True).data)
 
     @extend_schema(request=PaymentInputSerializer, responses={201: PaymentSerializer})
     def post(self, request: Request, contract_id: int) -> Response:
-        user = _user(request)
+        user = signed_in(request)
         contract = contract_get_for_user(user=user, contract_id=contract_id)
         permissions.may_record_payment.require(user, contract.deal)
         body = PaymentInputSerializer(data=request.data)
@@ -128,7 +124,7 @@ class ContractPaymentSummaryView(APIView):
     @extend_schema(responses=SummarySerializer)
     def get(self, request: Request, contract_id: int) -> Response:
         """Scheduled against received: each instalment paid, partly paid, due or overdue."""
-        contract = contract_get_for_user(user=_user(request), contract_id=contract_id)
+        contract = contract_get_for_user(user=signed_in(request), contract_id=contract_id)
         summary = selectors.schedule_status(
             contract,
             received=selectors.received_total(contract.deal_id),
@@ -151,14 +147,14 @@ class PaymentDetailView(APIView):
 
     @extend_schema(responses=PaymentSerializer)
     def get(self, request: Request, payment_id: int) -> Response:
-        payment = selectors.payment_get_for_user(user=_user(request), payment_id=payment_id)
+        payment = selectors.payment_get_for_user(user=signed_in(request), payment_id=payment_id)
         return Response(PaymentSerializer(payment).data)
 
 
 class PaymentReverseView(APIView):
     @extend_schema(request=ReverseSerializer, responses=PaymentSerializer)
     def post(self, request: Request, payment_id: int) -> Response:
-        user = _user(request)
+        user = signed_in(request)
         payment = selectors.payment_get_for_user(user=user, payment_id=payment_id)
         permissions.may_reverse_payment.require(user, payment.deal)
         body = ReverseSerializer(data=request.data)
@@ -173,7 +169,7 @@ class PaymentScanView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request: Request, payment_id: int) -> FileResponse:
         """The bank slip, to those who see the deal (private: never a public media URL)."""
-        payment = selectors.payment_get_for_user(user=_user(request), payment_id=payment_id)
+        payment = selectors.payment_get_for_user(user=signed_in(request), payment_id=payment_id)
         if not payment.scan:
             raise Http404
         return private_file_response(
@@ -195,7 +191,7 @@ class PaymentExportView(APIView):
         responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
     )
     def get(self, request: Request) -> HttpResponse:
-        qs = selectors.payments_visible_to(_user(request))
+        qs = selectors.payments_visible_to(signed_in(request))
         raw = request.query_params.get("deal")
         if raw not in (None, ""):
             if not str(raw).isdigit() or not 0 < int(str(raw)) < 2**63:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
+from brokers.requests import signed_in
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
 from common.pages import login_required, panel_tags, report_domain_error
@@ -24,18 +25,11 @@ from deals.models import ACTIVE_STATES, Deal, DealBroker, Demand
 from deals.selectors import deal_get_for_user
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise RuntimeError("invariant: isinstance(user, User) (login_required ran first)")
-    return user
-
-
 @login_required
 def need_open(request: HttpRequest, demand_id: int) -> HttpResponse:
     """A supervisor opens a deal for a need: the suggested leads with their reasons, the best
     one with room preselected, any other broker of the organisation selectable."""
-    user = _user(request)
+    user = signed_in(request)
     demand = get_object_or_404(Demand, pk=demand_id)
     if not permissions.may_see_broker_suggestions(user):
         raise PermissionDenied(str(permissions.may_see_broker_suggestions.denied))
@@ -107,7 +101,7 @@ def deal_assignment_context(user: User, deal: Deal) -> dict[str, Any]:
 @login_required
 @require_POST
 def deal_reassign(request: HttpRequest, deal_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     back = reverse("deal-detail", args=[deal.pk]) + "#brokers"
     raw = request.POST.get("lead_broker", "")
@@ -142,7 +136,7 @@ def deal_reassign(request: HttpRequest, deal_id: int) -> HttpResponse:
 @require_POST
 def deal_conflict_resolve(request: HttpRequest, deal_id: int, conflict_id: int) -> HttpResponse:
     """`share_<user id>` per broker (empty leaves them out), `note`."""
-    user = _user(request)
+    user = signed_in(request)
     deal = deal_get_for_user(user=user, deal_id=deal_id)
     conflict = selectors.conflict_get_for_deal(deal=deal, conflict_id=conflict_id)
     back = reverse("deal-detail", args=[deal.pk]) + "#conflicts"

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from brokers.models import User
+from brokers.requests import signed_in
 from common.exceptions import DomainError
 from common.pages import login_required
 from common.permissions import Predicate
@@ -54,13 +54,6 @@ KINDS: dict[str, dict[str, Any]] = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise RuntimeError("invariant: isinstance(user, User) (login_required ran first)")
-    return user
-
-
 def _require(rule: Predicate[Any], *args: Any) -> None:
     """The rule's own message on the 403 page (the pages' door to the same predicate)."""
     if not rule(*args):
@@ -69,7 +62,7 @@ def _require(rule: Predicate[Any], *args: Any) -> None:
 
 def _record_form(request: HttpRequest, kind: str, record: models.Model | None) -> HttpResponse:
     spec = KINDS[kind]
-    user = _user(request)
+    user = signed_in(request)
     if record is None:
         _require(permissions.may_write_catalogue, user)
     else:
@@ -128,7 +121,7 @@ def achievement_edit(request: HttpRequest, achievement_id: int) -> HttpResponse:
 
 def _import(request: HttpRequest, kind: str) -> HttpResponse:
     spec = KINDS[kind]
-    user = _user(request)
+    user = signed_in(request)
     _require(permissions.may_import, user)
     posted = request.method == "POST"
     # Bound on every POST, even an empty one: an empty form is an error to show, not a blank page.
@@ -164,7 +157,7 @@ def achievement_import(request: HttpRequest) -> HttpResponse:
 def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """The job's progress: rendered as it stands, then kept current by
     static/js/import_progress.js polling GET /api/v1/jobs/{id}/ (no inline script: CSP)."""
-    job = import_job_get_for_user(user=_user(request), job_id=job_id)
+    job = import_job_get_for_user(user=signed_in(request), job_id=job_id)
     kind = "need" if job.kind == ImportKind.DEMAND else "achievement"
     return render(
         request,

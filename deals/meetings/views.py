@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from brokers.models import User
+from brokers.requests import signed_in
 from brokers.selectors import brokers_visible_to
 from common.exceptions import DomainError
 from common.pages import login_required, panel_tags, query_id, redirect_back, stash_form
@@ -32,13 +33,6 @@ DONE_TAGS = panel_tags("activity")
 
 def row_tags(activity_id: int) -> str:
     return panel_tags(f"activity-{activity_id}")
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise RuntimeError("invariant: isinstance(user, User) (login_required ran first)")
-    return user
 
 
 def minutes_kept_for(stashed: tuple[str, dict[str, Any]]) -> dict[str, Any]:
@@ -57,7 +51,7 @@ def _back(request: HttpRequest, activity: Activity) -> HttpResponseRedirect:
 @login_required
 @require_POST
 def activity_held(request: HttpRequest, activity_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     activity = activity_get_for_user(user=user, activity_id=activity_id)
     form = HeldForm(request.POST)
     form.is_valid()
@@ -85,7 +79,7 @@ def activity_held(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def activity_minutes(request: HttpRequest, activity_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     activity = activity_get_for_user(user=user, activity_id=activity_id)
     form = MinutesForm(request.POST)
     deal_page = reverse("deal-detail", args=[activity.deal_id])
@@ -111,7 +105,7 @@ def activity_minutes(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def activity_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     activity = activity_get_for_user(user=user, activity_id=activity_id)
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -170,7 +164,7 @@ def _day_label(day: dt.date, today: dt.date) -> str:
 def meetings(request: HttpRequest) -> HttpResponse:
     """This week's planned talks and meetings: a broker's own; a supervisor's organisation's,
     with a broker filter."""
-    user = _user(request)
+    user = signed_in(request)
     brokers = None
     broker_id = None
     if not user.is_broker:
